@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device core's private state, shared by the files of lib/core/.
+ */
+#ifndef UVFIO_CORE_DEVICE_INTERNAL_H
+#define UVFIO_CORE_DEVICE_INTERNAL_H
+
+#include <pthread.h>
+
+#include <uvfio/device.h>
+
+#include "capchain.h"
+
+struct uvfio_region {
+	bool present;
+	uint64_t size;
+	uint32_t flags;
+	uvfio_region_access_fn access;
+	int mem_fd; /* -1 without memory */
+	void *mem;
+	size_t mem_len; /* mapped length, page-rounded */
+	struct uvfio_region_sparse_mmap_area *areas;
+	unsigned int nr_areas;
+	struct uvfio_capchain caps;
+};
+
+struct uvfio_irq_vector {
+	int trigger; /* our dup of the user's eventfd, or -1 */
+	bool masked;
+	bool pending;
+};
+
+struct uvfio_irq {
+	bool present;
+	uint32_t count;
+	uint32_t flags;
+	uint32_t nvec; /* enabled vectors; 0 = index disabled */
+	struct uvfio_irq_vector *vec;
+};
+
+struct uvfio_feature_entry {
+	uint16_t feature;
+	uint32_t ops;
+	size_t minsz;
+	uvfio_feature_fn fn;
+	void *opaque;
+};
+
+struct uvfio_device {
+	char *name;
+	const struct uvfio_device_ops *ops;
+	void *priv;
+	bool realized;
+
+	uint32_t flags;
+	unsigned int num_regions; /* override, 0 = derived */
+	unsigned int num_irqs;
+	struct uvfio_capchain info_caps;
+
+	struct uvfio_region *regions;
+	unsigned int nr_region_slots;
+	struct uvfio_irq *irqs;
+	unsigned int nr_irq_slots;
+	struct uvfio_feature_entry *features;
+	unsigned int nr_features;
+
+	/* Serializes device callbacks; taken before irq_lock. */
+	pthread_mutex_t lock;
+	/* Protects the irq vectors; never held across a callback. */
+	pthread_mutex_t irq_lock;
+
+	uvfio_log_fn log_fn;
+	void *log_opaque;
+	enum uvfio_log_level log_level;
+};
+
+/* region.c */
+void uvfio_regions_release(struct uvfio_device *dev);
+int uvfio_regions_realize(struct uvfio_device *dev);
+
+/* irq.c */
+void uvfio_irqs_release(struct uvfio_device *dev);
+
+/* log.c */
+void uvfio_log_init(struct uvfio_device *dev);
+
+/*
+ * Grow a slot array to hold index @index, zero-filling new slots.  Returns
+ * 0 or -ENOMEM.
+ */
+int uvfio_grow_slots(void **array, unsigned int *nr, unsigned int index,
+		     size_t elem_size);
+
+#endif /* UVFIO_CORE_DEVICE_INTERNAL_H */
