@@ -29,26 +29,30 @@ int uvfio_capchain_add(struct uvfio_capchain *c, uint16_t id, uint16_t version,
 		       const void *body, size_t len)
 {
 	struct uvfio_info_cap_header hdr = { .id = id, .version = version };
-	size_t start = (c->size + CAP_ALIGN - 1) & ~(size_t)(CAP_ALIGN - 1);
+	size_t start = c->size, size;
 	uint8_t *buf;
 
-	if (len > c->limit || start + sizeof(hdr) + len > c->limit)
+	/* Like the kernel, pad every cap so that the next one is aligned. */
+	if (len > c->limit)
 		return -ENOSPC;
-	buf = realloc(c->buf, start + sizeof(hdr) + len);
+	size = (sizeof(hdr) + len + CAP_ALIGN - 1) & ~(size_t)(CAP_ALIGN - 1);
+	if (size > c->limit - start)
+		return -ENOSPC;
+	buf = realloc(c->buf, start + size);
 	if (!buf)
 		return -ENOMEM;
-	memset(buf + c->size, 0, start - c->size);
+	memset(buf + start, 0, size);
 	memcpy(buf + start, &hdr, sizeof(hdr));
 	if (len)
 		memcpy(buf + start + sizeof(hdr), body, len);
-	if (c->size) {
+	if (start) {
 		struct uvfio_info_cap_header *prev =
 			(struct uvfio_info_cap_header *)(buf + c->last);
 		prev->next = (uint32_t)start;
 	}
 	c->buf = buf;
 	c->last = start;
-	c->size = start + sizeof(hdr) + len;
+	c->size = start + size;
 	return 0;
 }
 

@@ -25,7 +25,7 @@ void uvfio_capchain_release(struct uvfio_capchain *c);
 
 /*
  * Append capability @id/@version with @len bytes of @body (may be NULL when
- * @len is 0).  Each capability starts 8-byte aligned.  Returns 0, -ENOSPC
+ * @len is 0), padded to 8 bytes as the kernel pads them.  Returns 0, -ENOSPC
  * past the limit, or -ENOMEM.
  */
 int uvfio_capchain_add(struct uvfio_capchain *c, uint16_t id, uint16_t version,
