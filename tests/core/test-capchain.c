@@ -14,7 +14,8 @@
 
 static void put_hdr(uint8_t *buf, size_t off, uint16_t id, uint32_t next)
 {
-	struct uvfio_info_cap_header h = { .id = id, .version = 1,
+	struct uvfio_info_cap_header h = { .id = id,
+					   .version = 1,
 					   .next = next };
 
 	memcpy(buf + off, &h, sizeof(h));
@@ -134,9 +135,8 @@ static void test_find_random(void **state)
 
 		for (size_t i = 0; i < size; i++)
 			buf[i] = (uint8_t)(rand() % 4 ? rand() % 104 : rand());
-		const struct uvfio_info_cap_header *h =
-			uvfio_info_cap_find(buf, size, start,
-					    (uint16_t)(rand() % 104), 8);
+		const struct uvfio_info_cap_header *h = uvfio_info_cap_find(
+			buf, size, start, (uint16_t)(rand() % 104), 8);
 		if (h) {
 			assert_true((const uint8_t *)h >= buf);
 			assert_true((const uint8_t *)h + 8 <= buf + size);

@@ -14,8 +14,8 @@
 #define SET UVFIO_DEVICE_FEATURE_SET
 #define PROBE UVFIO_DEVICE_FEATURE_PROBE
 
-#define F_GET_ONLY 1 /* like MIGRATION */
-#define F_GET_SET 2 /* like MIG_DEVICE_STATE */
+#define F_GET_ONLY 1   /* like MIGRATION */
+#define F_GET_SET 2    /* like MIG_DEVICE_STATE */
 #define F_SET_NODATA 7 /* like DMA_LOGGING_STOP */
 
 struct calls {
@@ -88,8 +88,8 @@ static void test_header_checks(void **state)
 	assert_int_equal(uvfio_device_feature(dev, NULL), -EFAULT);
 	/* Flag bits beyond index/GET/SET/PROBE. */
 	for (int bit = 19; bit < 32; bit++)
-		assert_int_equal(feature(dev, F_GET_ONLY | GET | (1u << bit),
-					 8, &r),
+		assert_int_equal(feature(dev, F_GET_ONLY | GET | (1u << bit), 8,
+					 &r),
 				 -EINVAL);
 	/* GET and SET together without PROBE, checked before the lookup. */
 	assert_int_equal(feature(dev, F_GET_SET | GET | SET, 8, &r), -EINVAL);
@@ -111,8 +111,7 @@ static void test_probe(void **state)
 	/* PROBE with a supported op, or none, succeeds without a call. */
 	assert_int_equal(feature(dev, F_GET_ONLY | PROBE, 0, &r), 0);
 	assert_int_equal(feature(dev, F_GET_ONLY | PROBE | GET, 0, &r), 0);
-	assert_int_equal(feature(dev, F_GET_SET | PROBE | GET | SET, 0, &r),
-			 0);
+	assert_int_equal(feature(dev, F_GET_SET | PROBE | GET | SET, 0, &r), 0);
 	assert_int_equal(feature(dev, F_SET_NODATA | PROBE | SET, 0, &r), 0);
 	/* PROBE of an unsupported op fails. */
 	assert_int_equal(feature(dev, F_GET_ONLY | PROBE | SET, 0, &r),

@@ -55,9 +55,8 @@ static struct uvfio_device *make_device(const struct uvfio_device_ops *ops,
 	assert_int_equal(uvfio_device_set_flags(dev, UVFIO_DEVICE_FLAGS_PCI),
 			 0);
 	assert_int_equal(uvfio_device_add_region(dev, 2, &r), 0);
-	assert_int_equal(uvfio_device_add_irq(dev, 0, 1,
-					      UVFIO_IRQ_INFO_EVENTFD),
-			 0);
+	assert_int_equal(
+		uvfio_device_add_irq(dev, 0, 1, UVFIO_IRQ_INFO_EVENTFD), 0);
 	if (caps) {
 		assert_int_equal(uvfio_device_add_info_cap(
 					 dev,
@@ -168,9 +167,8 @@ static void test_flags_and_counts(void **state)
 	assert_int_equal(uvfio_device_set_flags(dev, UVFIO_DEVICE_FLAGS_CAPS),
 			 -EINVAL);
 	assert_int_equal(uvfio_device_set_flags(dev, 1u << 9), -EINVAL);
-	assert_int_equal(uvfio_device_set_flags(dev,
-						UVFIO_DEVICE_FLAGS_PLATFORM),
-			 0);
+	assert_int_equal(
+		uvfio_device_set_flags(dev, UVFIO_DEVICE_FLAGS_PLATFORM), 0);
 	assert_int_equal(uvfio_device_set_num_regions(dev, 9), 0);
 	assert_int_equal(uvfio_device_set_num_irqs(dev, 5), 0);
 	assert_int_equal(uvfio_device_set_num_regions(dev,
@@ -188,8 +186,7 @@ static void test_flags_and_counts(void **state)
 			 -EBUSY);
 	assert_int_equal(uvfio_device_set_num_regions(dev, 10), -EBUSY);
 	assert_int_equal(uvfio_device_set_num_irqs(dev, 6), -EBUSY);
-	assert_int_equal(uvfio_device_add_info_cap(dev, 1, 1, NULL, 0),
-			 -EBUSY);
+	assert_int_equal(uvfio_device_add_info_cap(dev, 1, 1, NULL, 0), -EBUSY);
 	uvfio_device_destroy(dev);
 }
 

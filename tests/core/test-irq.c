@@ -65,18 +65,18 @@ static struct uvfio_device *make_device(struct hook *h, uint32_t intx_count)
 
 	h->active = -1;
 	assert_non_null(dev);
-	assert_int_equal(uvfio_device_add_irq(dev, INTX, intx_count,
-					      UVFIO_IRQ_INFO_EVENTFD |
-						      UVFIO_IRQ_INFO_MASKABLE |
-						      UVFIO_IRQ_INFO_AUTOMASKED),
-			 0);
+	assert_int_equal(
+		uvfio_device_add_irq(dev, INTX, intx_count,
+				     UVFIO_IRQ_INFO_EVENTFD |
+					     UVFIO_IRQ_INFO_MASKABLE |
+					     UVFIO_IRQ_INFO_AUTOMASKED),
+		0);
 	assert_int_equal(uvfio_device_add_irq(dev, MSI, 4,
 					      UVFIO_IRQ_INFO_EVENTFD |
 						      UVFIO_IRQ_INFO_NORESIZE),
 			 0);
-	assert_int_equal(uvfio_device_add_irq(dev, MSIX, 8,
-					      UVFIO_IRQ_INFO_EVENTFD),
-			 0);
+	assert_int_equal(
+		uvfio_device_add_irq(dev, MSIX, 8, UVFIO_IRQ_INFO_EVENTFD), 0);
 	assert_int_equal(uvfio_device_add_irq(dev, REQ, 1,
 					      UVFIO_IRQ_INFO_EVENTFD |
 						      UVFIO_IRQ_INFO_NORESIZE),
@@ -90,9 +90,9 @@ struct irq_req {
 	int32_t data[16];
 };
 
-static int set_irqs(struct uvfio_device *dev, uint32_t flags,
-		    uint32_t index, uint32_t start, uint32_t count,
-		    const void *data, size_t data_len)
+static int set_irqs(struct uvfio_device *dev, uint32_t flags, uint32_t index,
+		    uint32_t start, uint32_t count, const void *data,
+		    size_t data_len)
 {
 	struct irq_req req = { .hdr = {
 				       .argsz = (uint32_t)(sizeof(req.hdr) +
@@ -172,8 +172,8 @@ static void test_set_irqs_validation(void **state)
 	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 1, UINT32_MAX - 1,
 				  NULL, 0),
 			 -EINVAL);
-	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 0, UINT32_MAX,
-				  NULL, 0),
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 0, UINT32_MAX, NULL,
+				  0),
 			 -EINVAL);
 	/* unknown flag bits */
 	assert_int_equal(set_irqs(dev, TRIGGER | NONE | (1u << 6), MSI, 0, 1,
@@ -189,11 +189,11 @@ static void test_set_irqs_validation(void **state)
 			 -EINVAL);
 	/* exactly one data type */
 	assert_int_equal(set_irqs(dev, TRIGGER, MSI, 0, 1, NULL, 0), -EINVAL);
-	assert_int_equal(set_irqs(dev, TRIGGER | NONE | BOOL, MSI, 0, 1,
-				  bools, 1),
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE | BOOL, MSI, 0, 1, bools,
+				  1),
 			 -EINVAL);
-	assert_int_equal(set_irqs(dev, TRIGGER | BOOL | EVENTFD, MSI, 0, 1,
-				  fds, 4),
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL | EVENTFD, MSI, 0, 1, fds,
+				  4),
 			 -EINVAL);
 	/* payload shorter than count elements */
 	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, MSI, 0, 4, bools, 3),
@@ -202,8 +202,8 @@ static void test_set_irqs_validation(void **state)
 			 -EINVAL);
 	/* no action, or two: vfio-pci finds no handler */
 	assert_int_equal(set_irqs(dev, NONE, MSI, 0, 1, NULL, 0), -ENOTTY);
-	assert_int_equal(set_irqs(dev, TRIGGER | MASK | NONE, INTX, 0, 1,
-				  NULL, 0),
+	assert_int_equal(set_irqs(dev, TRIGGER | MASK | NONE, INTX, 0, 1, NULL,
+				  0),
 			 -ENOTTY);
 	/* MSI/MSI-X/REQ cannot be masked by the user */
 	assert_int_equal(set_irqs(dev, MASK | NONE, MSI, 0, 1, NULL, 0),
@@ -282,8 +282,7 @@ static void test_msi_bind_trigger_disable(void **state)
 	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 0, 2, NULL, 0), 0);
 	assert_int_equal(test_eventfd_count(fds[0]), 1);
 	assert_int_equal(test_eventfd_count(fds[1]), 1);
-	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, MSI, 0, 2, bools, 2),
-			 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, MSI, 0, 2, bools, 2), 0);
 	assert_int_equal(test_eventfd_count(fds[0]), 0);
 	assert_int_equal(test_eventfd_count(fds[1]), 1);
 
@@ -424,8 +423,7 @@ static void test_intx_automask_and_unmask(void **state)
 	assert_int_equal(set_irqs(dev, MASK | NONE, INTX, 0, 0, NULL, 0),
 			 -EINVAL);
 	/* Loopback ignores the mask, as the kernel's does. */
-	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 1, NULL, 0),
-			 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 1, NULL, 0), 0);
 	assert_int_equal(test_eventfd_count(efd), 1);
 	/* Device-side unmask (Command.INTX_DISABLE cleared) delivers. */
 	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, false), 0);
@@ -436,8 +434,7 @@ static void test_intx_automask_and_unmask(void **state)
 	/* Disabling clears mask and pending state. */
 	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
 			 UVFIO_IRQ_PENDING);
-	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 0, NULL, 0),
-			 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 0, NULL, 0), 0);
 	assert_int_equal(bind(dev, INTX, 0, 1, &efd), 0);
 	assert_int_equal(test_eventfd_count(efd), 0);
 	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
@@ -453,12 +450,13 @@ static void test_irq_config_errors(void **state)
 
 	(void)state;
 	assert_int_equal(uvfio_device_add_irq(dev, 0, 1, 0), -EINVAL);
-	assert_int_equal(uvfio_device_add_irq(dev, 0, 1,
-					      UVFIO_IRQ_INFO_EVENTFD |
-						      UVFIO_IRQ_INFO_AUTOMASKED),
-			 -EINVAL);
-	assert_int_equal(uvfio_device_add_irq(dev, 0, 1,
-					      UVFIO_IRQ_INFO_EVENTFD | (1 << 4)),
+	assert_int_equal(
+		uvfio_device_add_irq(dev, 0, 1,
+				     UVFIO_IRQ_INFO_EVENTFD |
+					     UVFIO_IRQ_INFO_AUTOMASKED),
+		-EINVAL);
+	assert_int_equal(uvfio_device_add_irq(
+				 dev, 0, 1, UVFIO_IRQ_INFO_EVENTFD | (1 << 4)),
 			 -EINVAL);
 	assert_int_equal(uvfio_device_add_irq(dev, 0, 2049,
 					      UVFIO_IRQ_INFO_EVENTFD),
@@ -466,9 +464,8 @@ static void test_irq_config_errors(void **state)
 	assert_int_equal(uvfio_device_add_irq(dev, UVFIO_MAX_IRQ_INDEXES, 1,
 					      UVFIO_IRQ_INFO_EVENTFD),
 			 -EINVAL);
-	assert_int_equal(uvfio_device_add_irq(dev, 2, 2048,
-					      UVFIO_IRQ_INFO_EVENTFD),
-			 0);
+	assert_int_equal(
+		uvfio_device_add_irq(dev, 2, 2048, UVFIO_IRQ_INFO_EVENTFD), 0);
 	assert_int_equal(uvfio_device_add_irq(dev, 2, 1,
 					      UVFIO_IRQ_INFO_EVENTFD),
 			 -EEXIST);

@@ -65,8 +65,7 @@ static void test_phases(void **state)
 	assert_int_equal(uvfio_device_set_irqs(dev, &set), -ENODEV);
 	assert_int_equal(uvfio_device_feature(dev, &feat), -ENODEV);
 	assert_int_equal(uvfio_device_reset(dev), -ENODEV);
-	assert_int_equal(uvfio_device_region_access(dev, 0, 0, &byte, 1,
-						    false),
+	assert_int_equal(uvfio_device_region_access(dev, 0, 0, &byte, 1, false),
 			 -ENODEV);
 
 	assert_int_equal(uvfio_device_realize(dev), 0);
@@ -89,8 +88,8 @@ struct captured {
 	char msg[600];
 };
 
-static void capture(void *opaque, enum uvfio_log_level level,
-		    const char *name, const char *msg)
+static void capture(void *opaque, enum uvfio_log_level level, const char *name,
+		    const char *msg)
 {
 	struct captured *c = opaque;
 
@@ -167,16 +166,15 @@ static void test_concurrent_use(void **state)
 		.access = mem_access,
 	};
 	uint64_t counter = 0;
-	struct uvfio_device *dev = uvfio_device_new("busy", &counter_ops,
-						    &counter);
+	struct uvfio_device *dev =
+		uvfio_device_new("busy", &counter_ops, &counter);
 	pthread_t threads[THREADS];
 	int efd = test_eventfd();
 
 	(void)state;
 	assert_int_equal(uvfio_device_add_region(dev, 0, &r), 0);
-	assert_int_equal(uvfio_device_add_irq(dev, 0, 1,
-					      UVFIO_IRQ_INFO_EVENTFD),
-			 0);
+	assert_int_equal(
+		uvfio_device_add_irq(dev, 0, 1, UVFIO_IRQ_INFO_EVENTFD), 0);
 	assert_int_equal(uvfio_device_realize(dev), 0);
 	struct {
 		struct uvfio_irq_set hdr;

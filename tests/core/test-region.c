@@ -86,13 +86,22 @@ static bool in_range(uint64_t off, size_t len, uint64_t size)
 static void check_bounds(struct uvfio_device *dev, struct recorder *rec,
 			 unsigned int index, uint64_t size, bool writable)
 {
-	const uint64_t offsets[] = { 0,	       1,	  size / 2,
-				     size - 1, size,	  size + 1,
+	const uint64_t offsets[] = { 0,		 1,	     size / 2,
+				     size - 1,	 size,	     size + 1,
 				     1ull << 32, 1ull << 63, UINT64_MAX - 1,
 				     UINT64_MAX };
-	const size_t lens[] = { 0,    1,	 2,	       4,
-				8,    size - 1,	 size,	       size + 1,
-				1u << 31, SIZE_MAX / 2, SIZE_MAX - 1, SIZE_MAX };
+	const size_t lens[] = { 0,
+				1,
+				2,
+				4,
+				8,
+				size - 1,
+				size,
+				size + 1,
+				1u << 31,
+				SIZE_MAX / 2,
+				SIZE_MAX - 1,
+				SIZE_MAX };
 	uint8_t *mem = uvfio_region_memory(dev, index);
 	uint8_t *snapshot = NULL;
 	uint8_t *buf = malloc(size + 2);
@@ -112,9 +121,8 @@ static void check_bounds(struct uvfio_device *dev, struct recorder *rec,
 				ssize_t ret;
 
 				memset(buf, 0x5a, size + 2);
-				ret = uvfio_device_region_access(dev, index,
-								 off, buf, len,
-								 w);
+				ret = uvfio_device_region_access(
+					dev, index, off, buf, len, w);
 				if (in_range(off, len, size) &&
 				    (writable || !w)) {
 					assert_int_equal(ret, (ssize_t)len);
@@ -158,10 +166,10 @@ static void test_access_refusals(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad_index); i++)
 		for (int w = 0; w < 2; w++)
-			assert_int_equal(uvfio_device_region_access(
-						 dev, bad_index[i], 0, buf, 4,
-						 w),
-					 -EINVAL);
+			assert_int_equal(
+				uvfio_device_region_access(dev, bad_index[i], 0,
+							   buf, 4, w),
+				-EINVAL);
 	/* A read-only region refuses writes before the callback. */
 	assert_int_equal(uvfio_device_region_access(dev, 3, 0, buf, 4, true),
 			 -EINVAL);
@@ -190,16 +198,15 @@ static void test_access_memory(void **state)
 	fd = uvfio_region_memory_fd(dev, 1);
 	assert_true(fd >= 0);
 
-	assert_int_equal(uvfio_device_region_access(dev, 1, MEM_SIZE - 4, &v,
-						    4, true),
+	assert_int_equal(uvfio_device_region_access(dev, 1, MEM_SIZE - 4, &v, 4,
+						    true),
 			 4);
 	assert_memory_equal(mem + MEM_SIZE - 4, &v, 4);
 	map = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(map != MAP_FAILED);
 	assert_memory_equal(map + MEM_SIZE - 4, &v, 4);
 	map[0x10] = 0x77;
-	assert_int_equal(uvfio_device_region_access(dev, 1, 0x10, &r, 1,
-						    false),
+	assert_int_equal(uvfio_device_region_access(dev, 1, 0x10, &r, 1, false),
 			 1);
 	assert_int_equal(r, 0x77);
 	/* Sealed: a client holding the fd cannot shrink it under us. */
@@ -358,9 +365,8 @@ static void test_region_config_errors(void **state)
 			 -EINVAL);
 	assert_int_equal(uvfio_region_add_sparse_area(dev, 2, 0x4000, 0x1000),
 			 -EINVAL);
-	assert_int_equal(uvfio_region_add_sparse_area(dev, 2, UINT64_MAX &
-							  ~0xfffull,
-						      0x1000),
+	assert_int_equal(uvfio_region_add_sparse_area(
+				 dev, 2, UINT64_MAX & ~0xfffull, 0x1000),
 			 -EINVAL);
 	assert_int_equal(uvfio_region_add_sparse_area(dev, 2, 0x1000, 0x2000),
 			 0);

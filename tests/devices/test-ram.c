@@ -36,9 +36,8 @@ static void test_ram(void **state)
 		   uvfio_region_memory_fd(dev, RAM_REGION_INDEX), 0);
 	assert_true(map != MAP_FAILED);
 	memcpy(map + SIZE - 8, &pattern, 8);
-	assert_int_equal(uvfio_device_region_access(dev, 0, SIZE - 8, &v, 8,
-						    false),
-			 8);
+	assert_int_equal(
+		uvfio_device_region_access(dev, 0, SIZE - 8, &v, 8, false), 8);
 	assert_int_equal(v, pattern);
 	assert_int_equal(uvfio_device_reset(dev), 0);
 	for (size_t i = 0; i < SIZE; i++)
