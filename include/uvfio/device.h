@@ -45,6 +45,7 @@ extern "C" {
 #endif
 
 struct uvfio_device;
+struct uvfio_dma;
 
 /*
  * Region access callback: read (@is_write false) or write @len bytes at
@@ -103,6 +104,13 @@ UVFIO_API void uvfio_device_destroy(struct uvfio_device *dev);
 /* Thread-safe, lock-free accessors. */
 UVFIO_API void *uvfio_device_priv(const struct uvfio_device *dev);
 UVFIO_API const char *uvfio_device_name(const struct uvfio_device *dev);
+
+/*
+ * The device's DMA address space (include/uvfio/dma.h): the transport maps
+ * the client's memory into it, the device reaches guest memory through it.
+ * It lives as long as the device.
+ */
+UVFIO_API struct uvfio_dma *uvfio_device_dma(const struct uvfio_device *dev);
 
 /*
  * Freeze the configuration.  Checks it (counts, caps) and prepares the info

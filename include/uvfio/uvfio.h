@@ -9,5 +9,8 @@
 #include <uvfio/vfio-abi.h>
 #include <uvfio/log.h>
 #include <uvfio/device.h>
+#include <uvfio/server.h>
+#include <uvfio/client.h>
+#include <uvfio/dma.h>
 
 #endif /* UVFIO_UVFIO_H */

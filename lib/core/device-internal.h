@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include <uvfio/device.h>
+#include <uvfio/dma.h>
 
 #include "capchain.h"
 
@@ -56,6 +57,7 @@ struct uvfio_device {
 	unsigned int num_regions; /* override, 0 = derived */
 	unsigned int num_irqs;
 	struct uvfio_capchain info_caps;
+	struct uvfio_dma *dma;
 
 	struct uvfio_region *regions;
 	unsigned int nr_region_slots;

@@ -52,6 +52,12 @@ struct uvfio_device *uvfio_device_new(const char *name,
 		free(dev);
 		return NULL;
 	}
+	dev->dma = uvfio_dma_new();
+	if (!dev->dma) {
+		free(dev->name);
+		free(dev);
+		return NULL;
+	}
 	dev->ops = ops;
 	dev->priv = priv;
 	uvfio_capchain_init(&dev->info_caps, INFO_CAPS_LIMIT);
@@ -68,6 +74,7 @@ void uvfio_device_destroy(struct uvfio_device *dev)
 	if (dev->ops->release)
 		dev->ops->release(dev);
 	uvfio_irqs_release(dev);
+	uvfio_dma_destroy(dev->dma);
 	uvfio_regions_release(dev);
 	free(dev->features);
 	uvfio_capchain_release(&dev->info_caps);
@@ -85,6 +92,11 @@ void *uvfio_device_priv(const struct uvfio_device *dev)
 const char *uvfio_device_name(const struct uvfio_device *dev)
 {
 	return dev->name;
+}
+
+struct uvfio_dma *uvfio_device_dma(const struct uvfio_device *dev)
+{
+	return dev->dma;
 }
 
 void uvfio_device_lock(struct uvfio_device *dev)

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device types by name, and the "TYPE,id=NAME,key=value" syntax.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ram/ram.h"
+#include "registry.h"
+
+#define SPEC_MAX_LEN 1024
+#define ID_MAX_LEN 64
+
+const char *const device_type_help[] = {
+	"ram,id=NAME,size=SIZE   memory-only device (region 0 of SIZE bytes, mmappable)",
+	NULL,
+};
+
+int parse_size(const char *text, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!text || !isdigit((unsigned char)text[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 0);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+	case 't':
+		shift = 40;
+		end++;
+		break;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* Names become socket file names: keep them plain. */
+static bool id_valid(const char *id)
+{
+	size_t len = strlen(id);
+
+	if (!len || len > ID_MAX_LEN || id[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)id[i]) && !strchr("-_.", id[i]))
+			return false;
+	return true;
+}
+
+void device_spec_free(struct device_spec *spec)
+{
+	free(spec->buf);
+	memset(spec, 0, sizeof(*spec));
+}
+
+int device_spec_parse(const char *text, struct device_spec *spec, char *err,
+		      size_t err_len)
+{
+	char *save = NULL, *tok;
+
+	memset(spec, 0, sizeof(*spec));
+	if (!text || strnlen(text, SPEC_MAX_LEN + 1) > SPEC_MAX_LEN) {
+		snprintf(err, err_len, "device spec missing or longer than %d",
+			 SPEC_MAX_LEN);
+		return -EINVAL;
+	}
+	spec->buf = strdup(text);
+	if (!spec->buf)
+		return -ENOMEM;
+	spec->type = strtok_r(spec->buf, ",", &save);
+	if (!spec->type || strchr(spec->type, '=')) {
+		snprintf(err, err_len,
+			 "\"%s\": expected TYPE,id=NAME[,key=value...]", text);
+		goto fail;
+	}
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok || !eq[1]) {
+			snprintf(err, err_len,
+				 "\"%s\": option \"%s\" is not key=value", text,
+				 tok);
+			goto fail;
+		}
+		*eq = '\0';
+		if (!strcmp(tok, "id")) {
+			if (spec->id) {
+				snprintf(err, err_len, "\"%s\": id given twice",
+					 text);
+				goto fail;
+			}
+			spec->id = eq + 1;
+			continue;
+		}
+		for (unsigned int i = 0; i < spec->nr_opts; i++) {
+			if (!strcmp(spec->opts[i].key, tok)) {
+				snprintf(err, err_len,
+					 "\"%s\": option \"%s\" given twice",
+					 text, tok);
+				goto fail;
+			}
+		}
+		if (spec->nr_opts == DEVICE_SPEC_MAX_OPTS) {
+			snprintf(err, err_len, "\"%s\": more than %d options",
+				 text, DEVICE_SPEC_MAX_OPTS);
+			goto fail;
+		}
+		spec->opts[spec->nr_opts].key = tok;
+		spec->opts[spec->nr_opts].value = eq + 1;
+		spec->nr_opts++;
+	}
+	if (!spec->id || !id_valid(spec->id)) {
+		snprintf(
+			err, err_len,
+			"\"%s\": id=NAME is required (1-%d of [A-Za-z0-9._-], not starting with '.')",
+			text, ID_MAX_LEN);
+		goto fail;
+	}
+	return 0;
+fail:
+	device_spec_free(spec);
+	return -EINVAL;
+}
+
+static const char *opt(const struct device_spec *spec, const char *key)
+{
+	for (unsigned int i = 0; i < spec->nr_opts; i++)
+		if (!strcmp(spec->opts[i].key, key))
+			return spec->opts[i].value;
+	return NULL;
+}
+
+/* Refuse options the type does not know: a typo must not pass silently. */
+static bool only_opts(const struct device_spec *spec, const char *const *known,
+		      char *err, size_t err_len)
+{
+	for (unsigned int i = 0; i < spec->nr_opts; i++) {
+		bool ok = false;
+
+		for (const char *const *k = known; *k; k++)
+			ok |= !strcmp(spec->opts[i].key, *k);
+		if (!ok) {
+			snprintf(err, err_len, "%s: unknown option \"%s\"",
+				 spec->type, spec->opts[i].key);
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct uvfio_device *create_ram(const struct device_spec *spec,
+				       char *err, size_t err_len)
+{
+	static const char *const known[] = { "size", NULL };
+	const char *size_text = opt(spec, "size");
+	struct uvfio_device *dev;
+	uint64_t size = 1 << 20;
+
+	if (!only_opts(spec, known, err, err_len))
+		return NULL;
+	if (size_text && (parse_size(size_text, &size) || !size)) {
+		snprintf(
+			err, err_len,
+			"ram: size \"%s\" is not a size (e.g. 4096, 64K, 256M)",
+			size_text);
+		return NULL;
+	}
+	dev = ram_device_new(spec->id, size);
+	if (!dev)
+		snprintf(err, err_len, "ram: cannot create %llu bytes: %s",
+			 (unsigned long long)size, strerror(errno));
+	return dev;
+}
+
+struct uvfio_device *device_spec_create(const struct device_spec *spec,
+					char *err, size_t err_len)
+{
+	if (!strcmp(spec->type, "ram"))
+		return create_ram(spec, err, err_len);
+	snprintf(err, err_len, "unknown device type \"%s\"", spec->type);
+	return NULL;
+}

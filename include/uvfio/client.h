@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client library: open a device by name and drive it as a VMM or a
+ * user-space driver would.
+ *
+ * Names: "unix:/path/to/dev.sock" (or a bare path) opens a vfio-user
+ * device.  "vfio:DDDD:BB:DD.F" and "mdev:UUID" (the kernel's VFIO) are
+ * reserved for the kernel backend and give -EPROTONOSUPPORT until it lands.
+ *
+ * The calls mirror the VFIO ioctls and take the same ABI structs, with the
+ * same error codes the device returns.
+ *
+ * Thread-safety: every call on one handle is thread-safe; requests on a
+ * handle are serialized.  uvfio_client_close() must be the last call.
+ */
+#ifndef UVFIO_CLIENT_H
+#define UVFIO_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uvfio/export.h>
+#include <uvfio/vfio-abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uvfio_client;
+
+struct uvfio_client_opts {
+	/* Wait for a reply at most this long (ms); 0 picks 5000. */
+	int timeout_ms;
+	/* Ask for a twin socket for the server's DMA requests. */
+	bool twin_socket;
+};
+
+/* Open device @name.  NULL with errno set (ENOENT, ECONNREFUSED, ...). */
+UVFIO_API struct uvfio_client *
+uvfio_client_open(const char *name, const struct uvfio_client_opts *opts);
+
+/* Close the connection and free the handle.  NULL is a no-op. */
+UVFIO_API void uvfio_client_close(struct uvfio_client *c);
+
+/* What the server negotiated. */
+struct uvfio_client_caps {
+	uint16_t major, minor;
+	uint32_t max_msg_fds;
+	uint32_t max_data_xfer_size;
+	uint32_t max_dma_maps;
+	bool write_multiple;
+	bool twin_socket;
+};
+
+UVFIO_API void uvfio_client_get_caps(struct uvfio_client *c,
+				     struct uvfio_client_caps *caps);
+
+/* VFIO_DEVICE_GET_INFO (flags, num_regions, num_irqs; no caps). */
+UVFIO_API int uvfio_client_device_info(struct uvfio_client *c,
+				       struct uvfio_device_info *info);
+
+/*
+ * VFIO_DEVICE_GET_REGION_INFO, capabilities included: *@info is set to a
+ * malloc'ed reply of the full size the device needs (free() it).
+ */
+UVFIO_API int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
+				       struct uvfio_region_info **info);
+
+/* VFIO_DEVICE_GET_IRQ_INFO: @info->index in, the rest out. */
+UVFIO_API int uvfio_client_irq_info(struct uvfio_client *c,
+				    struct uvfio_irq_info *info);
+
+/*
+ * VFIO_DEVICE_SET_IRQS, with eventfds in @set->data as for the kernel.
+ * Sent in chunks the server can take.
+ */
+UVFIO_API int uvfio_client_set_irqs(struct uvfio_client *c,
+				    const struct uvfio_irq_set *set);
+
+/* VFIO_DEVICE_RESET. */
+UVFIO_API int uvfio_client_reset(struct uvfio_client *c);
+
+/* VFIO_DEVICE_FEATURE: @feature->argsz covers header and payload. */
+UVFIO_API int uvfio_client_feature(struct uvfio_client *c,
+				   struct uvfio_device_feature *feature);
+
+/*
+ * Region access through messages.  Reads and writes of any length (split
+ * into transfers the server takes).  Returns @len or a negative errno.
+ */
+UVFIO_API ssize_t uvfio_client_region_read(struct uvfio_client *c,
+					   uint32_t index, uint64_t offset,
+					   void *buf, size_t len);
+UVFIO_API ssize_t uvfio_client_region_write(struct uvfio_client *c,
+					    uint32_t index, uint64_t offset,
+					    const void *buf, size_t len);
+
+/*
+ * A posted write (no reply), as QEMU sends to memory BARs: returns once
+ * sent; errors are not reported.  Ordered with everything after it.
+ */
+UVFIO_API int uvfio_client_region_write_posted(struct uvfio_client *c,
+					       uint32_t index, uint64_t offset,
+					       const void *buf, size_t len);
+
+/*
+ * Map [@offset, @offset + @size) of a mappable region (a sparse area, or
+ * the whole region when it has none) into this process.  *@addr receives
+ * the mapping; release it with munmap().
+ */
+UVFIO_API int uvfio_client_region_mmap(struct uvfio_client *c, uint32_t index,
+				       uint64_t offset, uint64_t size, int prot,
+				       void **addr);
+
+/*
+ * DMA_MAP of [@iova, @iova + @size): with @fd >= 0 the server maps @size
+ * bytes of @fd at @fd_offset; with @fd < 0 it reaches the memory through
+ * messages, which this library answers from @vaddr.  @vaddr (this process's
+ * view of the window) is required either way.  @prot: UVFIO_DMA_READ/WRITE.
+ */
+UVFIO_API int uvfio_client_dma_map(struct uvfio_client *c, uint64_t iova,
+				   uint64_t size, uint32_t prot, int fd,
+				   uint64_t fd_offset, void *vaddr);
+UVFIO_API int uvfio_client_dma_unmap(struct uvfio_client *c, uint64_t iova,
+				     uint64_t size);
+UVFIO_API int uvfio_client_dma_unmap_all(struct uvfio_client *c);
+
+/* Guest-memory helper: @size bytes of shared memory in a memfd. */
+struct uvfio_client_buffer {
+	void *addr;
+	size_t size;
+	int fd;
+};
+
+UVFIO_API int uvfio_client_buffer_alloc(size_t size,
+					struct uvfio_client_buffer *buf);
+UVFIO_API void uvfio_client_buffer_free(struct uvfio_client_buffer *buf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UVFIO_CLIENT_H */

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vfio-user message transport over UNIX stream sockets.
+ *
+ * Receiving reads the 16-byte header and then exactly the payload it
+ * announces.  On a UNIX stream socket, SCM_RIGHTS descriptors are delivered
+ * by the read that reaches the first byte of the sendmsg() that carried
+ * them; since no read here crosses a message boundary, descriptors are
+ * attributed to the right message.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+#define CMSG_BUF_SIZE CMSG_SPACE(VFU_MAX_FDS * sizeof(int))
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for @events on @sock until @deadline (ms, -1: none). */
+static int wait_fd(int sock, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = sock, .events = events };
+	int ret;
+
+	for (;;) {
+		int timeout = -1;
+
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		ret = poll(&p, 1, timeout);
+		if (ret > 0)
+			return 0;
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int vfu_send(int sock, struct vfu_header *hdr, const void *payload, size_t len,
+	     const int *fds, unsigned int nr_fds, int timeout_ms)
+{
+	union {
+		char buf[CMSG_BUF_SIZE];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(*hdr) },
+		{ .iov_base = (void *)payload, .iov_len = len },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	size_t total = sizeof(*hdr) + len;
+
+	if (nr_fds > VFU_MAX_FDS || total > UINT32_MAX)
+		return -EINVAL;
+	hdr->msg_size = (uint32_t)total;
+	if (nr_fds) {
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = CMSG_SPACE(nr_fds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nr_fds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nr_fds * sizeof(int));
+	}
+	while (total) {
+		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			int ret;
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			ret = wait_fd(sock, POLLOUT, deadline);
+			if (ret)
+				return ret;
+			continue;
+		}
+		/* The descriptors went with the first bytes. */
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+		total -= (size_t)n;
+		while (n > 0 && mh.msg_iovlen) {
+			size_t step = (size_t)n < mh.msg_iov->iov_len ?
+					      (size_t)n :
+					      mh.msg_iov->iov_len;
+
+			mh.msg_iov->iov_base =
+				(char *)mh.msg_iov->iov_base + step;
+			mh.msg_iov->iov_len -= step;
+			n -= (ssize_t)step;
+			if (!mh.msg_iov->iov_len) {
+				mh.msg_iov++;
+				mh.msg_iovlen--;
+			}
+		}
+	}
+	return 0;
+}
+
+void vfu_rx_init(struct vfu_rx *rx)
+{
+	memset(rx, 0, sizeof(*rx));
+}
+
+void vfu_rx_reset(struct vfu_rx *rx)
+{
+	for (unsigned int i = 0; i < rx->nr_fds; i++)
+		if (rx->fds[i] >= 0)
+			close(rx->fds[i]);
+	rx->nr_fds = 0;
+	rx->fds_truncated = false;
+	rx->hdr_got = 0;
+	rx->payload_len = 0;
+	rx->payload_got = 0;
+	rx->discard = false;
+}
+
+void vfu_rx_release(struct vfu_rx *rx)
+{
+	vfu_rx_reset(rx);
+	free(rx->payload);
+	rx->payload = NULL;
+	rx->payload_cap = 0;
+}
+
+int vfu_rx_take_fd(struct vfu_rx *rx, unsigned int i)
+{
+	int fd;
+
+	if (i >= rx->nr_fds)
+		return -1;
+	fd = rx->fds[i];
+	rx->fds[i] = -1;
+	return fd;
+}
+
+static void collect_fds(struct vfu_rx *rx, struct msghdr *mh)
+{
+	if (mh->msg_flags & MSG_CTRUNC)
+		rx->fds_truncated = true;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+		int *fds;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		fds = (int *)(void *)CMSG_DATA(c);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, &fds[i], sizeof(fd));
+			if (rx->nr_fds < VFU_MAX_FDS) {
+				rx->fds[rx->nr_fds++] = fd;
+			} else {
+				close(fd);
+				rx->fds_truncated = true;
+			}
+		}
+	}
+}
+
+/* One recvmsg of at most @len bytes into @buf; 0 on EAGAIN. */
+static ssize_t rx_read(int sock, struct vfu_rx *rx, void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_BUF_SIZE];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n;
+
+	do {
+		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (mh.msg_controllen)
+		collect_fds(rx, &mh);
+	if (n == 0)
+		return -ECONNRESET;
+	return n;
+}
+
+static int rx_prepare_payload(struct vfu_rx *rx, size_t max_payload)
+{
+	if (rx->hdr.msg_size < sizeof(rx->hdr))
+		return -EBADMSG;
+	rx->payload_len = rx->hdr.msg_size - sizeof(rx->hdr);
+	if (rx->payload_len > max_payload) {
+		rx->discard = true;
+		return 0;
+	}
+	if (rx->payload_len > rx->payload_cap) {
+		uint8_t *p = realloc(rx->payload, rx->payload_len);
+
+		if (!p)
+			return -ENOMEM;
+		rx->payload = p;
+		rx->payload_cap = rx->payload_len;
+	}
+	return 0;
+}
+
+int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload)
+{
+	uint8_t sink[4096];
+	ssize_t n;
+	int ret;
+
+	while (rx->hdr_got < sizeof(rx->hdr)) {
+		n = rx_read(sock, rx, (uint8_t *)&rx->hdr + rx->hdr_got,
+			    sizeof(rx->hdr) - rx->hdr_got);
+		if (n <= 0)
+			return (int)n;
+		rx->hdr_got += (size_t)n;
+		if (rx->hdr_got == sizeof(rx->hdr)) {
+			ret = rx_prepare_payload(rx, max_payload);
+			if (ret)
+				return ret;
+		}
+	}
+	while (rx->payload_got < rx->payload_len) {
+		size_t want = rx->payload_len - rx->payload_got;
+
+		if (rx->discard)
+			n = rx_read(sock, rx, sink,
+				    want < sizeof(sink) ? want : sizeof(sink));
+		else
+			n = rx_read(sock, rx, rx->payload + rx->payload_got,
+				    want);
+		if (n <= 0)
+			return (int)n;
+		rx->payload_got += (size_t)n;
+	}
+	return 1;
+}
+
+int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload, int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+
+	for (;;) {
+		int ret = vfu_rx_step(sock, rx, max_payload);
+
+		if (ret)
+			return ret;
+		ret = wait_fd(sock, POLLIN, deadline);
+		if (ret)
+			return ret;
+	}
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Moving vfio-user messages over a UNIX stream socket, with the file
+ * descriptors that travel as SCM_RIGHTS.
+ */
+#ifndef UVFIO_VFIO_USER_MSG_H
+#define UVFIO_VFIO_USER_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol.h"
+
+/* Most descriptors one message may carry (both directions). */
+#define VFU_MAX_FDS 16
+
+/*
+ * Send one message: header then @len bytes of @payload, with @nr_fds
+ * descriptors attached to its first byte.  @hdr->msg_size is set here.
+ * Waits at most @timeout_ms for room in the socket (-1: forever).  Returns
+ * 0 or a negative errno (-EPIPE when the peer is gone).
+ */
+int vfu_send(int sock, struct vfu_header *hdr, const void *payload, size_t len,
+	     const int *fds, unsigned int nr_fds, int timeout_ms);
+
+/*
+ * Incremental receiver of one message at a time.  Reads never cross a
+ * message boundary, so descriptors belong exactly to the message whose
+ * bytes carried them.
+ */
+struct vfu_rx {
+	struct vfu_header hdr;
+	size_t hdr_got;
+	uint8_t *payload;
+	size_t payload_cap;
+	size_t payload_len; /* msg_size - header, once the header is in */
+	size_t payload_got;
+	bool discard; /* too large: read and drop the payload */
+	int fds[VFU_MAX_FDS];
+	unsigned int nr_fds;
+	bool fds_truncated;
+};
+
+void vfu_rx_init(struct vfu_rx *rx);
+/* Close descriptors not taken and free the buffer. */
+void vfu_rx_release(struct vfu_rx *rx);
+/* Forget the finished message (closing its untaken fds) for the next one. */
+void vfu_rx_reset(struct vfu_rx *rx);
+
+/*
+ * Read what is available (the socket is non-blocking).  Returns 1 when a
+ * whole message is in @rx, 0 if more bytes are needed, -ECONNRESET at end of
+ * stream, -EBADMSG if the header's size is below the header itself (the
+ * stream cannot be framed any more), or another negative errno.  A message
+ * larger than @max_payload is read and dropped: it completes with
+ * @rx->discard set and no payload.
+ */
+int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload);
+
+/*
+ * Blocking variant for clients: wait up to @timeout_ms (-1: forever) for a
+ * whole message.  Returns 1, or a negative errno (-ETIMEDOUT).
+ */
+int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload,
+		int timeout_ms);
+
+/* Take ownership of received fd @i (it will not be closed by reset). */
+int vfu_rx_take_fd(struct vfu_rx *rx, unsigned int i);
+
+#endif /* UVFIO_VFIO_USER_MSG_H */
