@@ -13,8 +13,10 @@
  *   uvfio_device_add_*() ...    configure (single-threaded)
  *   uvfio_device_realize()      freeze the configuration
  *   uvfio_device_get_*(), uvfio_device_region_access(), uvfio_device_set_irqs(),
- *   uvfio_device_feature(), uvfio_device_reset(), uvfio_device_irq_*()
- *                               use, from any thread
+ *   uvfio_device_feature(), uvfio_device_reset(), uvfio_device_irq_*(),
+ *   uvfio_region_memory(_fd)()
+ *                               use, from any thread; -ENODEV (NULL for
+ *                               uvfio_region_memory()) before realize
  *   uvfio_device_destroy()      release everything
  *
  * Thread-safety: configuration calls are not thread-safe and fail with
@@ -22,8 +24,15 @@
  * core serializes all device callbacks (region access, reset, irq_enable,
  * feature handlers) under one per-device lock, so a device needs no locking
  * of its own unless it runs threads; those take the same lock with
- * uvfio_device_lock().  uvfio_device_irq_trigger() and uvfio_log() may be
- * called with or without that lock held.
+ * uvfio_device_lock().
+ *
+ * With the device lock held (inside a callback, or after uvfio_device_lock())
+ * these may be called: uvfio_device_irq_trigger(), _irq_set_level(),
+ * _irq_mask(), _irq_enabled(), the uvfio_device_get_*() calls,
+ * uvfio_region_memory(_fd)(), uvfio_device_priv(), _name(), _dma() and
+ * uvfio_log().  These take the device lock themselves and deadlock if it is
+ * held: uvfio_device_set_irqs(), _reset(), _feature(), _region_access() and
+ * uvfio_device_lock().
  *
  * Errors are negative errno values; the values are the kernel's for the same
  * request.
@@ -77,8 +86,11 @@ struct uvfio_device_ops {
 	int (*reset)(struct uvfio_device *dev);
 	/*
 	 * An interrupt index is about to be enabled with @nvec vectors
-	 * (return < 0 to refuse, e.g. MSI while INTx is on), or has been
-	 * disabled (@nvec 0; the return value is ignored).  Optional.
+	 * (return < 0 to refuse, e.g. MSI while INTx is on), an enabled index
+	 * without NORESIZE is about to grow to @nvec vectors (return < 0 to
+	 * refuse the growth), or an index has been disabled (@nvec 0; the
+	 * return value is ignored).  Not called for single-trigger indexes
+	 * (uvfio_device_set_irq_single()).  Optional.
 	 */
 	int (*irq_enable)(struct uvfio_device *dev, unsigned int index,
 			  unsigned int nvec);
@@ -193,9 +205,28 @@ UVFIO_API int uvfio_region_set_type(struct uvfio_device *dev,
  * Add interrupt index @index with @count vectors and UVFIO_IRQ_INFO_* @flags.
  * UVFIO_IRQ_INFO_EVENTFD is required; _AUTOMASKED requires _MASKABLE.
  * @count may be 0 (e.g. INTx with no pin): the index then refuses SET_IRQS.
+ * A failed add leaves the device as it was (num_irqs included).
  */
 UVFIO_API int uvfio_device_add_irq(struct uvfio_device *dev, unsigned int index,
 				   uint32_t count, uint32_t flags);
+
+/*
+ * Make index @index (already added, count 1, not MASKABLE) a single-trigger
+ * index, as vfio-pci's ERR and REQ: SET_IRQS follows
+ * vfio_pci_set_ctx_trigger_single() instead of the enable/disable rules of
+ * the other indexes.  Only TRIGGER, start 0, count <= 1:
+ *   DATA_NONE      count 1 signals the bound eventfd, count 0 unbinds it;
+ *                  -EINVAL if none is bound
+ *   DATA_BOOL      count 0 -EINVAL; else signals if true and bound, and
+ *                  succeeds even with nothing bound
+ *   DATA_EVENTFD   count 0 -EINVAL; fd -1 unbinds, fd >= 0 binds
+ *                  (replacing), fd < -1 changes nothing and succeeds
+ * uvfio_device_irq_enabled() reports 1 while an eventfd is bound, else 0;
+ * ops->irq_enable is not called.  -EINVAL for an unsuitable index,
+ * -EBUSY after realize.
+ */
+UVFIO_API int uvfio_device_set_irq_single(struct uvfio_device *dev,
+					  unsigned int index);
 
 /*
  * Register a handler for device feature @feature.  @ops is the set of
@@ -227,6 +258,18 @@ UVFIO_API int uvfio_device_get_irq_info(struct uvfio_device *dev,
  * VFIO_DEVICE_SET_IRQS.  Eventfds in @set->data are duplicated: the caller
  * keeps ownership of its descriptors.  MASK/UNMASK with DATA_EVENTFD
  * (irqfd-style unmask) is not supported and gives -ENOTTY.
+ *
+ * The core signals an eventfd without ever blocking, as the kernel's
+ * eventfd_signal(): a counter already at its maximum stays there.  For that
+ * it sets O_NONBLOCK on every eventfd passed to it.  The core's duplicate,
+ * like a descriptor received over a socket, shares that flag with the
+ * caller's descriptor: the caller's eventfd becomes non-blocking too.  (An
+ * eventfd cannot be reopened as a separate open file.)  A caller that
+ * clears O_NONBLOCK again on a bound eventfd can make the core's signal
+ * block.
+ *
+ * Telling an eventfd from other descriptors needs /proc (/proc/self/fd);
+ * without it every descriptor is refused with -EINVAL.
  */
 UVFIO_API int uvfio_device_set_irqs(struct uvfio_device *dev,
 				    const struct uvfio_irq_set *set);
@@ -251,9 +294,10 @@ UVFIO_API ssize_t uvfio_device_region_access(struct uvfio_device *dev,
 
 /*
  * Region memory, for the device's own use: the mapping of a has_memory
- * region (NULL otherwise), valid until destroy.  And its memfd, owned by
- * the device (dup it to keep it), for a transport to pass to a client;
- * -ENOENT if the region has no memory.
+ * region (NULL otherwise, and before realize), valid until destroy.  And
+ * its memfd, owned by the device (dup it to keep it), for a transport to
+ * pass to a client; -ENOENT if the region has no memory, -ENODEV before
+ * realize.
  */
 UVFIO_API void *uvfio_region_memory(struct uvfio_device *dev,
 				    unsigned int index);
@@ -268,22 +312,49 @@ enum uvfio_irq_result {
 };
 
 /*
- * Raise vector @vector of irq @index, as the device's hardware would.
- * AUTOMASKED indexes mask themselves on delivery until the user unmasks.
- * Returns an enum uvfio_irq_result, or -EINVAL for a bad index/vector.
+ * Raise vector @vector of irq @index as an edge, as the device's hardware
+ * would (MSI, MSI-X, a one-shot event).  Masked: held pending (one pending
+ * bit, however many edges) and delivered on unmask.  AUTOMASKED indexes
+ * mask themselves on delivery until the user unmasks.  For a level
+ * interrupt (INTx) use uvfio_device_irq_set_level().  Returns an enum
+ * uvfio_irq_result, -EINVAL for a bad index/vector, -ENODEV before realize.
  */
 UVFIO_API int uvfio_device_irq_trigger(struct uvfio_device *dev,
 				       unsigned int index, unsigned int vector);
 
 /*
- * Mask or unmask a vector from the device side (e.g. PCI Command.INTX_DISABLE).
- * Unmasking delivers a pending interrupt.  -EINVAL for a bad index/vector.
+ * Drive the level of vector @vector of an AUTOMASKED (level, INTx-like)
+ * index.  Asserting behaves as uvfio_device_irq_trigger() (delivered and
+ * automasked if unmasked, else pending) and returns its result.
+ * Deasserting drops anything pending and returns 0.  On every unmask (the
+ * user's UNMASK, the device's uvfio_device_irq_mask() false) and when an
+ * eventfd gets bound, a line still asserted is delivered again, as the
+ * kernel's pci_check_and_unmask_intx(); a line deasserted meanwhile is not.
+ * The level is device state: disabling the index keeps it.  -EINVAL for a
+ * bad index/vector or an index without AUTOMASKED, -ENODEV before realize.
+ */
+UVFIO_API int uvfio_device_irq_set_level(struct uvfio_device *dev,
+					 unsigned int index,
+					 unsigned int vector, bool asserted);
+
+/*
+ * Mask or unmask a vector from the device side (e.g. PCI Command.INTX_DISABLE,
+ * the kernel's virq_disabled).  This mask is separate from the user's
+ * (SET_IRQS MASK and AUTOMASKED): an interrupt is delivered only while
+ * neither is set, the user's UNMASK does not lift the device's mask nor the
+ * reverse, and disabling the index keeps the device's mask.  While it is
+ * set, loopback (SET_IRQS TRIGGER NONE/BOOL) on an AUTOMASKED index
+ * signals nothing.  Unmasking delivers what is pending if the user's mask
+ * is clear too.  -EINVAL for a bad index/vector, -ENODEV before realize.
  */
 UVFIO_API int uvfio_device_irq_mask(struct uvfio_device *dev,
 				    unsigned int index, unsigned int vector,
 				    bool masked);
 
-/* Number of enabled vectors of @index (0 when disabled), or -EINVAL. */
+/*
+ * Number of enabled vectors of @index (0 when disabled; a single-trigger
+ * index: 1 while an eventfd is bound), -EINVAL, or -ENODEV before realize.
+ */
 UVFIO_API int uvfio_device_irq_enabled(struct uvfio_device *dev,
 				       unsigned int index);
 
@@ -297,6 +368,12 @@ UVFIO_API void uvfio_device_unlock(struct uvfio_device *dev);
  * inside the buffer.  Safe on untrusted replies: offsets must stay inside
  * the buffer, be 4-byte aligned and strictly increase.  Returns NULL if the
  * capability is absent or the chain is malformed.
+ *
+ * Only 4-byte alignment is required because kernels before 6.6 neither
+ * padded struct vfio_device_info to 24 bytes nor caps to 8: their first
+ * device-info cap sits at offset 20.  So the capability returned may be
+ * only 4-byte aligned (relative to @info): read its u64 fields (sparse mmap
+ * areas, ...) with memcpy, not in place.
  */
 UVFIO_API const struct uvfio_info_cap_header *
 uvfio_info_cap_find(const void *info, size_t size, uint32_t cap_offset,

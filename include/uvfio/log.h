@@ -35,7 +35,8 @@ typedef void (*uvfio_log_fn)(void *opaque, enum uvfio_log_level level,
 
 /*
  * Route @dev's messages at or above @level (numerically <= @level) to @fn.
- * @fn NULL restores the default sink (stderr, "uvfio: NAME: message").
+ * @fn NULL restores the default sink (stderr, "uvfio: NAME: LEVEL: message",
+ * LEVEL one of error, warning, notice, info, debug).
  * The default threshold is UVFIO_LOG_WARNING, or the value of the
  * environment variable UVFIO_LOG_LEVEL (a number 0-7) read at creation.
  * Thread-safety: call before the device is used concurrently.

@@ -95,13 +95,15 @@ uvfio_info_cap_find(const void *info, size_t size, uint32_t cap_offset,
 	if (min_len < sizeof(struct uvfio_info_cap_header))
 		min_len = sizeof(struct uvfio_info_cap_header);
 	/*
-	 * Offsets must strictly increase, so the walk ends within size / 8
-	 * steps; 8-byte alignment lets callers read u64 fields in place.
+	 * Offsets must strictly increase, so the walk ends within size / 4
+	 * steps.  4-byte alignment, not 8: kernels before 6.6 placed the first
+	 * device-info cap right after the 20-byte vfio_device_info and did not
+	 * pad caps, so callers must memcpy u64 fields out of a cap.
 	 */
 	while (off) {
 		struct uvfio_info_cap_header hdr;
 
-		if (off % 8 || off > size || size - off < sizeof(hdr))
+		if (off % 4 || off > size || size - off < sizeof(hdr))
 			return NULL;
 		memcpy(&hdr, base + off, sizeof(hdr));
 		if (hdr.id == id)

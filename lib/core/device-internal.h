@@ -25,17 +25,31 @@ struct uvfio_region {
 	struct uvfio_capchain caps;
 };
 
+/*
+ * One vector.  Two masks, as the kernel keeps ctx->masked and virq_disabled
+ * apart: the user's (SET_IRQS MASK, and AUTOMASKED after each delivery) and
+ * the device's (uvfio_device_irq_mask(), e.g. Command.INTX_DISABLE).  An
+ * interrupt is delivered only while neither is set.  Disabling the index
+ * clears the user's mask and an edge left pending, not the device's mask
+ * nor the level of the line: both are device state.
+ */
 struct uvfio_irq_vector {
-	int trigger; /* our dup of the user's eventfd, or -1 */
-	bool masked;
-	bool pending;
+	int trigger; /* our dup of the user's eventfd (O_NONBLOCK), or -1 */
+	bool user_masked; /* SET_IRQS MASK, or AUTOMASKED after a delivery */
+	bool dev_masked;  /* uvfio_device_irq_mask() */
+	bool pending;	  /* raised while masked: delivered on unmask */
+	bool asserted;	  /* level set by uvfio_device_irq_set_level() */
 };
 
 struct uvfio_irq {
 	bool present;
+	/* vfio_pci_set_ctx_trigger_single() rules (ERR, REQ): one vector,
+	 * bound or not, no enable state of its own */
+	bool single;
 	uint32_t count;
 	uint32_t flags;
-	uint32_t nvec; /* enabled vectors; 0 = index disabled */
+	/* enabled vectors; 0 = index disabled (single: 1 while bound) */
+	uint32_t nvec;
 	struct uvfio_irq_vector *vec;
 };
 

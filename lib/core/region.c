@@ -76,6 +76,7 @@ fail:
 int uvfio_device_add_region(struct uvfio_device *dev, unsigned int index,
 			    const struct uvfio_region_desc *desc)
 {
+	unsigned int old_slots;
 	struct uvfio_region *r;
 	int ret;
 
@@ -95,6 +96,7 @@ int uvfio_device_add_region(struct uvfio_device *dev, unsigned int index,
 			  desc->has_memory ? " memory" : "");
 		return -EINVAL;
 	}
+	old_slots = dev->nr_region_slots;
 	ret = uvfio_grow_slots((void **)&dev->regions, &dev->nr_region_slots,
 			       index, sizeof(*dev->regions));
 	if (ret)
@@ -107,8 +109,12 @@ int uvfio_device_add_region(struct uvfio_device *dev, unsigned int index,
 	uvfio_capchain_init(&r->caps, UVFIO_MAX_REGION_CAPS_SIZE);
 	if (desc->has_memory) {
 		ret = region_alloc_memory(dev, index, r);
-		if (ret)
+		if (ret) {
+			/* Leave no trace: num_regions must not count it. */
+			memset(r, 0, sizeof(*r));
+			dev->nr_region_slots = old_slots;
 			return ret;
+		}
 	}
 	r->present = true;
 	return 0;
@@ -172,7 +178,47 @@ int uvfio_region_set_type(struct uvfio_device *dev, unsigned int index,
 				    (uint8_t *)&cap + hdr, sizeof(cap) - hdr);
 }
 
-/* Append the SPARSE_MMAP capability of each region that has areas. */
+/*
+ * Remove the last capability of @c, the one that uvfio_regions_realize()
+ * appended.  Chain offsets are relative to the chain's start; the previous
+ * capability is the one whose next points at the last.
+ */
+static void capchain_drop_last(struct uvfio_capchain *c)
+{
+	struct uvfio_info_cap_header hdr;
+	size_t off = 0;
+
+	if (!c->last) {
+		c->size = 0;
+		return;
+	}
+	for (;;) {
+		memcpy(&hdr, c->buf + off, sizeof(hdr));
+		if (hdr.next == c->last)
+			break;
+		off = hdr.next;
+	}
+	hdr.next = 0;
+	memcpy(c->buf + off, &hdr, sizeof(hdr));
+	c->size = c->last;
+	c->last = off;
+}
+
+/* Undo uvfio_regions_realize() for regions below @end. */
+static void regions_unrealize(struct uvfio_device *dev, unsigned int end)
+{
+	for (unsigned int i = 0; i < end; i++) {
+		struct uvfio_region *r = &dev->regions[i];
+
+		if (r->present && r->nr_areas)
+			capchain_drop_last(&r->caps);
+	}
+}
+
+/*
+ * Append the SPARSE_MMAP capability of each region that has areas.  All or
+ * nothing, so that a failed realize can be retried.
+ */
 int uvfio_regions_realize(struct uvfio_device *dev)
 {
 	for (unsigned int i = 0; i < dev->nr_region_slots; i++) {
@@ -186,8 +232,10 @@ int uvfio_regions_realize(struct uvfio_device *dev)
 			continue;
 		len = sizeof(*cap) + r->nr_areas * sizeof(cap->areas[0]);
 		cap = calloc(1, len);
-		if (!cap)
+		if (!cap) {
+			regions_unrealize(dev, i);
 			return -ENOMEM;
+		}
 		cap->nr_areas = r->nr_areas;
 		memcpy(cap->areas, r->areas,
 		       r->nr_areas * sizeof(cap->areas[0]));
@@ -197,6 +245,7 @@ int uvfio_regions_realize(struct uvfio_device *dev)
 		free(cap);
 		if (ret) {
 			uvfio_err(dev, "region %u: capabilities too large", i);
+			regions_unrealize(dev, i);
 			return ret;
 		}
 	}
@@ -297,14 +346,20 @@ ssize_t uvfio_device_region_access(struct uvfio_device *dev, unsigned int index,
 
 void *uvfio_region_memory(struct uvfio_device *dev, unsigned int index)
 {
-	struct uvfio_region *r = region_get(dev, index);
+	struct uvfio_region *r;
 
+	if (!dev->realized)
+		return NULL;
+	r = region_get(dev, index);
 	return r ? r->mem : NULL;
 }
 
 int uvfio_region_memory_fd(struct uvfio_device *dev, unsigned int index)
 {
-	struct uvfio_region *r = region_get(dev, index);
+	struct uvfio_region *r;
 
+	if (!dev->realized)
+		return -ENODEV;
+	r = region_get(dev, index);
 	return r && r->mem_fd >= 0 ? r->mem_fd : -ENOENT;
 }

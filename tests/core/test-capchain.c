@@ -105,11 +105,30 @@ static void test_find_malformed(void **state)
 	assert_null(uvfio_info_cap_find(buf, 64, UINT32_MAX & ~7u, 1, 0));
 	/* a body that does not fit min_len */
 	assert_null(uvfio_info_cap_find(buf, 64, 56, 1, 9));
-	/* misaligned offsets */
+	/* misaligned offsets: 4-byte alignment is the least accepted */
 	put_hdr(buf, 16, 2, 0);
-	assert_null(uvfio_info_cap_find(buf, 64, 20, 2, 0));
-	put_hdr(buf, 16, 2, 36);
+	put_hdr(buf, 24, 1, 0);
+	assert_null(uvfio_info_cap_find(buf, 64, 18, 2, 0));
+	assert_null(uvfio_info_cap_find(buf, 64, 22, 1, 0));
+	put_hdr(buf, 16, 2, 26);
 	assert_null(uvfio_info_cap_find(buf, 64, 16, 1, 0));
+	put_hdr(buf, 16, 2, 24);
+	assert_ptr_equal(uvfio_info_cap_find(buf, 64, 16, 1, 0), buf + 24);
+	memset(buf, 0, sizeof(buf));
+	/*
+	 * Backward jumps to a header not visited yet, holding the id sought:
+	 * only the strictly-increasing rule keeps the walk from finding it.
+	 */
+	put_hdr(buf, 16, 2, 32);
+	put_hdr(buf, 32, 3, 24);
+	put_hdr(buf, 24, 1, 0);
+	assert_ptr_equal(uvfio_info_cap_find(buf, 64, 24, 1, 0), buf + 24);
+	assert_null(uvfio_info_cap_find(buf, 64, 16, 1, 0));
+	put_hdr(buf, 8, 1, 0);
+	put_hdr(buf, 32, 3, 8);
+	assert_null(uvfio_info_cap_find(buf, 64, 16, 1, 0));
+	memset(buf, 0, sizeof(buf));
+	put_hdr(buf, 56, 1, 0);
 	/* loops: to itself and backwards */
 	put_hdr(buf, 16, 2, 16);
 	assert_null(uvfio_info_cap_find(buf, 64, 16, 1, 0));
@@ -121,6 +140,32 @@ static void test_find_malformed(void **state)
 	/* a chain running off the end */
 	put_hdr(buf, 32, 3, 1u << 31);
 	assert_null(uvfio_info_cap_find(buf, 64, 16, 1, 0));
+}
+
+/*
+ * Kernels before 6.6: the first device-info cap right after the 20-byte
+ * vfio_device_info, caps not padded, so offsets are only 4-byte aligned.
+ */
+static void test_find_unpadded(void **state)
+{
+	uint64_t storage[8] = { 0 }; /* the reply, 8-aligned as malloc's */
+	uint8_t *buf = (uint8_t *)storage;
+	const uint64_t value = 0x1122334455667788ull;
+	const struct uvfio_info_cap_header *h;
+	uint64_t got;
+
+	(void)state;
+	put_hdr(buf, 20, 1, 36); /* 16 bytes: header + a u64 */
+	memcpy(buf + 28, &value, sizeof(value));
+	put_hdr(buf, 36, 2, 0);
+	h = uvfio_info_cap_find(buf, 64, 20, 1, 16);
+	assert_ptr_equal(h, buf + 20);
+	/* Not 8-aligned: the u64 field is read with memcpy. */
+	memcpy(&got, (const uint8_t *)h + 8, sizeof(got));
+	assert_true(got == value);
+	assert_ptr_equal(uvfio_info_cap_find(buf, 64, 20, 2, 8), buf + 36);
+	assert_ptr_equal(uvfio_info_cap_find(buf, 64, 36, 2, 28), buf + 36);
+	assert_null(uvfio_info_cap_find(buf, 64, 36, 2, 29));
 }
 
 /* Random chains never make the walker read outside the buffer. */
@@ -151,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_build_and_emit),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_find_malformed),
+		cmocka_unit_test(test_find_unpadded),
 		cmocka_unit_test(test_find_random),
 	};
 

@@ -7,8 +7,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <uvfio/device.h>
@@ -58,12 +62,12 @@ static int exclusive_enable(struct uvfio_device *dev, unsigned int index,
 
 static const struct uvfio_device_ops ops = { .irq_enable = exclusive_enable };
 
-/* vfio-pci's shape, non-PCIe: ERR absent, num_irqs 5. */
+/* vfio-pci's shape, non-PCIe: ERR absent, REQ single-trigger, num_irqs 5. */
 static struct uvfio_device *make_device(struct hook *h, uint32_t intx_count)
 {
 	struct uvfio_device *dev = uvfio_device_new("irqs", &ops, h);
 
-	h->active = -1;
+	*h = (struct hook){ .active = -1 };
 	assert_non_null(dev);
 	assert_int_equal(
 		uvfio_device_add_irq(dev, INTX, intx_count,
@@ -81,32 +85,38 @@ static struct uvfio_device *make_device(struct hook *h, uint32_t intx_count)
 					      UVFIO_IRQ_INFO_EVENTFD |
 						      UVFIO_IRQ_INFO_NORESIZE),
 			 0);
+	assert_int_equal(uvfio_device_set_irq_single(dev, REQ), 0);
 	assert_int_equal(uvfio_device_realize(dev), 0);
 	return dev;
 }
 
-struct irq_req {
-	struct uvfio_irq_set hdr;
-	int32_t data[16];
-};
-
+/*
+ * SET_IRQS with exactly @data_len bytes of payload, in a heap buffer of
+ * exactly argsz bytes: ASan catches any read of data[] past argsz.
+ */
 static int set_irqs(struct uvfio_device *dev, uint32_t flags, uint32_t index,
 		    uint32_t start, uint32_t count, const void *data,
 		    size_t data_len)
 {
-	struct irq_req req = { .hdr = {
-				       .argsz = (uint32_t)(sizeof(req.hdr) +
-							   data_len),
-				       .flags = flags,
-				       .index = index,
-				       .start = start,
-				       .count = count,
-			       } };
+	const struct uvfio_irq_set hdr = {
+		.argsz = (uint32_t)(sizeof(hdr) + data_len),
+		.flags = flags,
+		.index = index,
+		.start = start,
+		.count = count,
+	};
+	struct uvfio_irq_set *req = malloc(sizeof(hdr) + data_len);
+	int ret;
 
-	assert_true(data_len <= sizeof(req.data));
+	/* No cmocka assert here: the stress test calls this from threads. */
+	if (!req)
+		return -ENOMEM;
+	memcpy(req, &hdr, sizeof(hdr));
 	if (data_len)
-		memcpy(req.data, data, data_len);
-	return uvfio_device_set_irqs(dev, &req.hdr);
+		memcpy(req->data, data, data_len);
+	ret = uvfio_device_set_irqs(dev, req);
+	free(req);
+	return ret;
 }
 
 static int bind(struct uvfio_device *dev, uint32_t index, uint32_t start,
@@ -231,7 +241,26 @@ static void test_set_irqs_validation(void **state)
 	for (unsigned int i = 0; i <= REQ; i++)
 		if (i != ERR)
 			assert_int_equal(uvfio_device_irq_enabled(dev, i), 0);
+
+	/*
+	 * What the count < U32_MAX - start check is for: on an enabled index,
+	 * start 2 + count 0xfffffffe wraps to 0 and would pass the range
+	 * check, and a loopback would reach vectors that do not exist.
+	 */
+	int32_t efds[2] = { test_eventfd(), test_eventfd() };
+
+	assert_int_equal(bind(dev, MSI, 0, 2, efds), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 2, 0xfffffffe, NULL,
+				  0),
+			 -EINVAL);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, MSI, 2, 0xfffffffe,
+				  bools, 4),
+			 -EINVAL);
+	assert_int_equal(test_eventfd_count(efds[0]), 0);
+	assert_int_equal(test_eventfd_count(efds[1]), 0);
 	uvfio_device_destroy(dev);
+	close(efds[0]);
+	close(efds[1]);
 }
 
 static void test_intx_without_pin(void **state)
@@ -425,8 +454,13 @@ static void test_intx_automask_and_unmask(void **state)
 	/* Loopback ignores the mask, as the kernel's does. */
 	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 1, NULL, 0), 0);
 	assert_int_equal(test_eventfd_count(efd), 1);
-	/* Device-side unmask (Command.INTX_DISABLE cleared) delivers. */
+	/*
+	 * A device-side unmask does not lift the user's mask (nor would the
+	 * kernel's: INTX_DISABLE was never set); the user's UNMASK delivers.
+	 */
 	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, false), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
 	assert_int_equal(test_eventfd_count(efd), 1);
 	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 1, false), -EINVAL);
 	assert_int_equal(uvfio_device_irq_mask(dev, ERR, 0, false), -EINVAL);
@@ -469,6 +503,19 @@ static void test_irq_config_errors(void **state)
 	assert_int_equal(uvfio_device_add_irq(dev, 2, 1,
 					      UVFIO_IRQ_INFO_EVENTFD),
 			 -EEXIST);
+	/* Single-trigger: an added index with one vector and no masking. */
+	assert_int_equal(uvfio_device_set_irq_single(dev, 0), -EINVAL);
+	assert_int_equal(uvfio_device_set_irq_single(dev, 2), -EINVAL);
+	assert_int_equal(uvfio_device_add_irq(dev, 0, 1,
+					      UVFIO_IRQ_INFO_EVENTFD |
+						      UVFIO_IRQ_INFO_MASKABLE),
+			 0);
+	assert_int_equal(uvfio_device_set_irq_single(dev, 0), -EINVAL);
+	assert_int_equal(uvfio_device_add_irq(dev, 1, 1,
+					      UVFIO_IRQ_INFO_EVENTFD |
+						      UVFIO_IRQ_INFO_NORESIZE),
+			 0);
+	assert_int_equal(uvfio_device_set_irq_single(dev, 1), 0);
 	assert_int_equal(uvfio_device_set_num_irqs(dev, 2), 0);
 	assert_int_equal(uvfio_device_realize(dev), -EINVAL);
 	assert_int_equal(uvfio_device_set_num_irqs(dev, 3), 0);
@@ -476,7 +523,437 @@ static void test_irq_config_errors(void **state)
 	assert_int_equal(uvfio_device_add_irq(dev, 4, 1,
 					      UVFIO_IRQ_INFO_EVENTFD),
 			 -EBUSY);
+	assert_int_equal(uvfio_device_set_irq_single(dev, 1), -EBUSY);
 	uvfio_device_destroy(dev);
+}
+
+/*
+ * A client's blocking eventfd with its counter at the maximum.  The
+ * kernel's eventfd_signal() never blocks; neither may the core, which
+ * signals with its locks held.  An alarm turns a hang into a failure.
+ */
+static void test_saturated_eventfd(void **state)
+{
+	struct hook h;
+	struct uvfio_device *dev = make_device(&h, 1);
+	const uint64_t full = 0xfffffffffffffffeULL;
+	int efd = eventfd(0, EFD_CLOEXEC); /* blocking, as a careless client */
+	eventfd_t value = 0;
+
+	(void)state;
+	assert_true(efd >= 0);
+	assert_int_equal(write(efd, &full, sizeof(full)), sizeof(full));
+	alarm(20);
+	/* MSI: a device trigger and a loopback. */
+	assert_int_equal(bind(dev, MSI, 0, 1, &efd), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, MSI, 0),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 0, 1, NULL, 0), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 0, 0, NULL, 0), 0);
+	/* INTx: delivery on the user's unmask, under the device lock. */
+	assert_int_equal(bind(dev, INTX, 0, 1, &efd), 0);
+	assert_int_equal(set_irqs(dev, MASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 1, NULL, 0), 0);
+	/* REQ: the single-trigger loopback. */
+	assert_int_equal(bind(dev, REQ, 0, 1, &efd), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 1, NULL, 0), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, REQ, 0),
+			 UVFIO_IRQ_DELIVERED);
+	alarm(0);
+	/* Saturated, not wrapped; the shared file status is non-blocking. */
+	assert_true(fcntl(efd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(eventfd_read(efd, &value), 0);
+	assert_true(value == full);
+	uvfio_device_destroy(dev);
+	close(efd);
+}
+
+/*
+ * In a child with an empty /proc: an eventfd cannot be told from other
+ * descriptors, so SET_IRQS refuses every one.  Exit 0 if it did, 1 if not,
+ * 77 if this system cannot hide /proc from us.
+ */
+static int child_bind_without_proc(void)
+{
+	static const struct uvfio_device_ops plain = { 0 };
+	struct {
+		struct uvfio_irq_set hdr;
+		int32_t fd;
+	} set = { { .argsz = sizeof(set),
+		    .flags = TRIGGER | EVENTFD,
+		    .index = 0,
+		    .count = 1 },
+		  -1 };
+	struct uvfio_device *dev;
+	int ret;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) && unshare(CLONE_NEWNS))
+		return 77;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", "/proc", "tmpfs", 0, NULL) ||
+	    access("/proc/self/fd", F_OK) == 0)
+		return 77;
+	set.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	dev = uvfio_device_new("noproc", &plain, NULL);
+	if (set.fd < 0 || !dev ||
+	    uvfio_device_add_irq(dev, 0, 1, UVFIO_IRQ_INFO_EVENTFD) ||
+	    uvfio_device_realize(dev))
+		return 2;
+	ret = uvfio_device_set_irqs(dev, &set.hdr);
+	if (ret != -EINVAL || uvfio_device_irq_enabled(dev, 0) != 0)
+		return 1;
+	set.fd = 1000; /* still a bad descriptor first */
+	if (uvfio_device_set_irqs(dev, &set.hdr) != -EBADF)
+		return 1;
+	uvfio_device_destroy(dev);
+	return 0;
+}
+
+static void test_eventfd_check_without_proc(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_bind_without_proc());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * The device's mask (Command.INTX_DISABLE, the kernel's virq_disabled) and
+ * the user's (MASK, AUTOMASKED) are separate: delivery needs both clear.
+ */
+static void test_device_mask(void **state)
+{
+	struct hook h;
+	struct uvfio_device *dev = make_device(&h, 1);
+	int efd = test_eventfd();
+	const uint8_t yes = 1;
+
+	(void)state;
+	assert_int_equal(bind(dev, INTX, 0, 1, &efd), 0);
+	/* The user's UNMASK does not lift the device's mask. */
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, true), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_PENDING);
+	/* Loopback signals nothing meanwhile (vfio_send_intx_eventfd()). */
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, INTX, 0, 1, &yes, 1), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	/* Disable and re-enable: the device's mask stays, the edge is gone. */
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 0, NULL, 0), 0);
+	assert_int_equal(bind(dev, INTX, 0, 1, &efd), 0);
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, true), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	/* Both clear: the pending interrupt is delivered, and automasks. */
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, false), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_PENDING);
+	/* Nor does the device's unmask lift the user's (automask) mask. */
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, true), 0);
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, false), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 0, NULL, 0), 0);
+
+	/* An edge index: loopback ignores masks, as the kernel's MSI one. */
+	assert_int_equal(bind(dev, MSI, 0, 1, &efd), 0);
+	assert_int_equal(uvfio_device_irq_mask(dev, MSI, 0, true), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, MSI, 0),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, MSI, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(uvfio_device_irq_mask(dev, MSI, 0, false), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(uvfio_device_irq_trigger(dev, MSI, 0),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	uvfio_device_destroy(dev);
+	close(efd);
+}
+
+/* INTx as a level: delivered on unmask only while still asserted. */
+static void test_level(void **state)
+{
+	struct hook h;
+	struct uvfio_device *dev = make_device(&h, 1);
+	int efd = test_eventfd();
+
+	(void)state;
+	assert_int_equal(bind(dev, INTX, 0, 1, &efd), 0);
+	/* Levels are for AUTOMASKED indexes only. */
+	assert_int_equal(uvfio_device_irq_set_level(dev, MSI, 0, true),
+			 -EINVAL);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 1, true),
+			 -EINVAL);
+	assert_int_equal(uvfio_device_irq_set_level(dev, ERR, 0, true),
+			 -EINVAL);
+
+	/* Raised twice while masked, deasserted, unmasked: nothing. */
+	assert_int_equal(set_irqs(dev, MASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, false), 0);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+
+	/* Raised while masked, unmasked while still asserted: delivered. */
+	assert_int_equal(set_irqs(dev, MASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	/* Still asserted at the next unmask: delivered again (automasked). */
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	/* Deasserted before the unmask: nothing more. */
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, false), 0);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+
+	/* Raised unmasked: delivered at once. */
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, false), 0);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+
+	/* The device's mask holds a level back the same way. */
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, true), 0);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, false), 0);
+	assert_int_equal(uvfio_device_irq_mask(dev, INTX, 0, false), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(test_eventfd_count(efd), 1);
+
+	/* The level is device state: a line still asserted when INTx comes
+	 * back on fires for the new eventfd. */
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, INTX, 0, 0, NULL, 0), 0);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, true),
+			 UVFIO_IRQ_DROPPED);
+	assert_int_equal(bind(dev, INTX, 0, 1, &efd), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(uvfio_device_irq_set_level(dev, INTX, 0, false), 0);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	/* The edge call keeps its sticky pending bit. */
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(uvfio_device_irq_trigger(dev, INTX, 0),
+			 UVFIO_IRQ_PENDING);
+	assert_int_equal(set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 2);
+	uvfio_device_destroy(dev);
+	close(efd);
+}
+
+static int bind_one(struct uvfio_device *dev, uint32_t index, int32_t fd)
+{
+	return bind(dev, index, 0, 1, &fd);
+}
+
+/* REQ follows vfio_pci_set_ctx_trigger_single(). */
+static void test_single_trigger(void **state)
+{
+	struct hook h;
+	struct uvfio_device *dev = make_device(&h, 1);
+	int efd = test_eventfd(), efd2 = test_eventfd();
+	const uint8_t yes = 1, no = 0;
+	int pipefd[2];
+
+	(void)state;
+	assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	/* start 0, count <= 1 */
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 1, 0, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 2, NULL, 0),
+			 -EINVAL);
+	/* Nothing bound: NONE refuses, BOOL succeeds and signals nothing. */
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 0, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 1, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, REQ, 0, 0, NULL, 0),
+			 -EINVAL);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, REQ, 0, 1, &yes, 1), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | EVENTFD, REQ, 0, 0, NULL, 0),
+			 -EINVAL);
+	/* fd < -1 changes nothing and succeeds. */
+	assert_int_equal(bind_one(dev, REQ, -2), 0);
+	assert_int_equal(uvfio_device_irq_enabled(dev, REQ), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, REQ, 0),
+			 UVFIO_IRQ_DROPPED);
+
+	assert_int_equal(bind_one(dev, REQ, efd), 0);
+	assert_int_equal(uvfio_device_irq_enabled(dev, REQ), 1);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 1, NULL, 0), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, REQ, 0, 1, &no, 1), 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | BOOL, REQ, 0, 1, &yes, 1), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(uvfio_device_irq_trigger(dev, REQ, 0),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	assert_int_equal(bind_one(dev, REQ, -2), 0);
+	assert_int_equal(uvfio_device_irq_enabled(dev, REQ), 1);
+	/* A bad descriptor leaves the bound one. */
+	assert_int_equal(bind_one(dev, REQ, pipefd[0]), -EINVAL);
+	assert_int_equal(bind_one(dev, REQ, 1000), -EBADF);
+	assert_int_equal(uvfio_device_irq_trigger(dev, REQ, 0),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	/* fd >= 0 replaces. */
+	assert_int_equal(bind_one(dev, REQ, efd2), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, REQ, 0),
+			 UVFIO_IRQ_DELIVERED);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(test_eventfd_count(efd2), 1);
+	/* fd -1 unbinds (also when nothing is bound); so does NONE count 0. */
+	assert_int_equal(bind_one(dev, REQ, -1), 0);
+	assert_int_equal(uvfio_device_irq_enabled(dev, REQ), 0);
+	assert_int_equal(uvfio_device_irq_trigger(dev, REQ, 0),
+			 UVFIO_IRQ_DROPPED);
+	assert_int_equal(bind_one(dev, REQ, -1), 0);
+	assert_int_equal(bind_one(dev, REQ, efd), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 0, NULL, 0), 0);
+	assert_int_equal(uvfio_device_irq_enabled(dev, REQ), 0);
+	assert_int_equal(set_irqs(dev, TRIGGER | NONE, REQ, 0, 0, NULL, 0),
+			 -EINVAL);
+	/* Trigger only, and no enable hook. */
+	assert_int_equal(set_irqs(dev, MASK | NONE, REQ, 0, 1, NULL, 0),
+			 -ENOTTY);
+	assert_int_equal(h.calls, 0);
+	uvfio_device_destroy(dev);
+	close(efd);
+	close(efd2);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/*
+ * Threads that bind, unbind and disable indexes while others raise, mask
+ * and query them.  Meant for the ASan/UBSan build: it checks that no state
+ * is torn, not timing.
+ */
+#define STRESS_ROUNDS 1500
+
+struct stress {
+	struct uvfio_device *dev;
+	int efd[3];
+	int stop;
+	int errors;
+};
+
+static void stress_error(struct stress *st)
+{
+	__atomic_add_fetch(&st->errors, 1, __ATOMIC_RELAXED);
+}
+
+static void *stress_binder(void *arg)
+{
+	struct stress *st = arg;
+	struct uvfio_device *dev = st->dev;
+	const int32_t none[3] = { -1, -1, -1 };
+
+	for (int i = 0; i < STRESS_ROUNDS; i++) {
+		/* INTx on, masked, unmasked, looped back, unbound, off. */
+		if (bind(dev, INTX, 0, 1, &st->efd[0]) ||
+		    set_irqs(dev, MASK | NONE, INTX, 0, 1, NULL, 0) ||
+		    set_irqs(dev, UNMASK | NONE, INTX, 0, 1, NULL, 0) ||
+		    set_irqs(dev, TRIGGER | NONE, INTX, 0, 1, NULL, 0) ||
+		    bind(dev, INTX, 0, 1, none) ||
+		    set_irqs(dev, TRIGGER | NONE, INTX, 0, 0, NULL, 0))
+			stress_error(st);
+		/* MSI-X grown, rebound, off. */
+		if (bind(dev, MSIX, 0, 2, st->efd) ||
+		    bind(dev, MSIX, 2, 3, st->efd) ||
+		    bind(dev, MSIX, 1, 3, none) ||
+		    set_irqs(dev, TRIGGER | NONE, MSIX, 0, 0, NULL, 0))
+			stress_error(st);
+		/* REQ bound, replaced, unbound. */
+		if (bind(dev, REQ, 0, 1, &st->efd[1]) ||
+		    bind(dev, REQ, 0, 1, &st->efd[2]) ||
+		    set_irqs(dev, TRIGGER | NONE, REQ, 0, 0, NULL, 0))
+			stress_error(st);
+	}
+	__atomic_store_n(&st->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *stress_raiser(void *arg)
+{
+	struct stress *st = arg;
+	struct uvfio_device *dev = st->dev;
+	unsigned int n = 0;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
+		n++;
+		if (uvfio_device_irq_trigger(dev, INTX, 0) < 0 ||
+		    uvfio_device_irq_set_level(dev, INTX, 0, n & 1) < 0 ||
+		    uvfio_device_irq_mask(dev, INTX, 0, n & 2) < 0 ||
+		    uvfio_device_irq_trigger(dev, MSIX, n % 8) < 0 ||
+		    uvfio_device_irq_mask(dev, MSIX, n % 8, n & 4) < 0 ||
+		    uvfio_device_irq_trigger(dev, REQ, 0) < 0 ||
+		    uvfio_device_irq_enabled(dev, MSIX) < 0)
+			stress_error(st);
+		if (!(n % 64))
+			for (int i = 0; i < 3; i++)
+				test_eventfd_count(st->efd[i]);
+	}
+	return NULL;
+}
+
+static void test_concurrent_bind_and_raise(void **state)
+{
+	struct hook h;
+	struct stress st = { .dev = make_device(&h, 1) };
+	pthread_t binder, raisers[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		st.efd[i] = test_eventfd();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&raisers[i], NULL,
+						stress_raiser, &st),
+				 0);
+	assert_int_equal(pthread_create(&binder, NULL, stress_binder, &st), 0);
+	pthread_join(binder, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_join(raisers[i], NULL);
+	assert_int_equal(st.errors, 0);
+	for (unsigned int i = 0; i <= REQ; i++)
+		if (i != ERR)
+			assert_int_equal(uvfio_device_irq_enabled(st.dev, i),
+					 0);
+	uvfio_device_destroy(st.dev);
+	for (int i = 0; i < 3; i++)
+		close(st.efd[i]);
 }
 
 int main(void)
@@ -490,6 +967,12 @@ int main(void)
 		cmocka_unit_test(test_eventfd_ownership),
 		cmocka_unit_test(test_intx_automask_and_unmask),
 		cmocka_unit_test(test_irq_config_errors),
+		cmocka_unit_test(test_saturated_eventfd),
+		cmocka_unit_test(test_eventfd_check_without_proc),
+		cmocka_unit_test(test_device_mask),
+		cmocka_unit_test(test_level),
+		cmocka_unit_test(test_single_trigger),
+		cmocka_unit_test(test_concurrent_bind_and_raise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

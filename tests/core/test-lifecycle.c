@@ -47,30 +47,76 @@ static void test_names(void **state)
 	uvfio_device_destroy(NULL);
 }
 
-static void test_phases(void **state)
+/* Every call of the use phase, on a device whose region 0 and irq 0 exist. */
+static void check_use_phase(struct uvfio_device *dev, bool realized)
 {
-	struct uvfio_device *dev = uvfio_device_new("phases", &ops, NULL);
 	struct uvfio_device_info info = { .argsz = sizeof(info) };
 	struct uvfio_region_info rinfo = { .argsz = sizeof(rinfo) };
 	struct uvfio_irq_info iinfo = { .argsz = sizeof(iinfo) };
-	struct uvfio_irq_set set = { .argsz = sizeof(set) };
-	struct uvfio_device_feature feat = { .argsz = sizeof(feat) };
+	struct uvfio_irq_set set = { .argsz = sizeof(set),
+				     .flags = UVFIO_IRQ_SET_ACTION_TRIGGER |
+					      UVFIO_IRQ_SET_DATA_NONE };
+	struct uvfio_device_feature feat = {
+		.argsz = sizeof(feat),
+		.flags = UVFIO_DEVICE_FEATURE_PROBE | 1,
+	};
+	const int nodev = realized ? 0 : -ENODEV;
 	uint8_t byte;
 
-	(void)state;
-	/* Nothing of the use phase works before realize. */
-	assert_int_equal(uvfio_device_get_info(dev, &info), -ENODEV);
-	assert_int_equal(uvfio_device_get_region_info(dev, &rinfo), -ENODEV);
-	assert_int_equal(uvfio_device_get_irq_info(dev, &iinfo), -ENODEV);
-	assert_int_equal(uvfio_device_set_irqs(dev, &set), -ENODEV);
-	assert_int_equal(uvfio_device_feature(dev, &feat), -ENODEV);
-	assert_int_equal(uvfio_device_reset(dev), -ENODEV);
+	assert_int_equal(uvfio_device_get_info(dev, &info), nodev);
+	assert_int_equal(uvfio_device_get_region_info(dev, &rinfo), nodev);
+	assert_int_equal(uvfio_device_get_irq_info(dev, &iinfo), nodev);
+	/* A disable of an index that is off: -EINVAL once realized. */
+	assert_int_equal(uvfio_device_set_irqs(dev, &set),
+			 realized ? -EINVAL : -ENODEV);
+	assert_int_equal(uvfio_device_feature(dev, &feat),
+			 realized ? -ENOTTY : -ENODEV);
+	assert_int_equal(uvfio_device_reset(dev), realized ? -EINVAL : -ENODEV);
 	assert_int_equal(uvfio_device_region_access(dev, 0, 0, &byte, 1, false),
-			 -ENODEV);
+			 realized ? 1 : -ENODEV);
+	assert_int_equal(uvfio_device_irq_trigger(dev, 0, 0),
+			 realized ? UVFIO_IRQ_DROPPED : -ENODEV);
+	assert_int_equal(uvfio_device_irq_set_level(dev, 0, 0, false), nodev);
+	assert_int_equal(uvfio_device_irq_mask(dev, 0, 0, false), nodev);
+	assert_int_equal(uvfio_device_irq_enabled(dev, 0), nodev);
+	if (realized) {
+		assert_non_null(uvfio_region_memory(dev, 0));
+		assert_true(uvfio_region_memory_fd(dev, 0) >= 0);
+	} else {
+		assert_null(uvfio_region_memory(dev, 0));
+		assert_int_equal(uvfio_region_memory_fd(dev, 0), -ENODEV);
+	}
+}
 
+static void test_phases(void **state)
+{
+	struct uvfio_device *dev = uvfio_device_new("phases", &ops, NULL);
+	const struct uvfio_region_desc mem = {
+		.size = 4096,
+		.flags = UVFIO_REGION_INFO_FLAG_READ,
+		.has_memory = true,
+	};
+	struct uvfio_device_info info = { .argsz = sizeof(info) };
+	struct uvfio_region_info rinfo = { .argsz = sizeof(rinfo) };
+
+	(void)state;
+	assert_int_equal(uvfio_device_add_region(dev, 0, &mem), 0);
+	assert_int_equal(
+		uvfio_device_add_irq(dev, 0, 1,
+				     UVFIO_IRQ_INFO_EVENTFD |
+					     UVFIO_IRQ_INFO_MASKABLE |
+					     UVFIO_IRQ_INFO_AUTOMASKED),
+		0);
+	/* Nothing of the use phase works before realize. */
+	check_use_phase(dev, false);
 	assert_int_equal(uvfio_device_realize(dev), 0);
 	assert_int_equal(uvfio_device_realize(dev), -EBUSY);
+	check_use_phase(dev, true);
+	uvfio_device_destroy(dev);
+
 	/* An empty device is valid: no regions, no irqs. */
+	dev = uvfio_device_new("empty", &ops, NULL);
+	assert_int_equal(uvfio_device_realize(dev), 0);
 	assert_int_equal(uvfio_device_get_info(dev, &info), 0);
 	assert_int_equal(info.num_regions, 0);
 	assert_int_equal(info.num_irqs, 0);

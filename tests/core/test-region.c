@@ -12,6 +12,7 @@
 
 #include <uvfio/device.h>
 
+#include "core/device-internal.h"
 #include "test-util.h"
 
 #define CB_SIZE 0x100
@@ -409,6 +410,83 @@ static void test_region_memory_release(void **state)
 	assert_int_equal(test_count_fds(), fds);
 }
 
+/* A failed add leaves nothing behind: GET_INFO does not count it. */
+static void test_failed_add(void **state)
+{
+	struct recorder rec = { 0 };
+	struct uvfio_device *dev = uvfio_device_new("failed", &ops, &rec);
+	struct uvfio_region_desc d = {
+		.size = UINT64_MAX, /* page rounding overflows */
+		.flags = UVFIO_REGION_INFO_FLAG_READ,
+		.has_memory = true,
+	};
+	struct uvfio_device_info info = { .argsz = sizeof(info) };
+	struct uvfio_region_info rinfo = { .argsz = sizeof(rinfo) };
+	int fds = test_count_fds();
+
+	(void)state;
+	assert_true(uvfio_device_add_region(dev, 5, &d) < 0);
+	d.size = 1ull << 60; /* a memfd that cannot be mapped */
+	assert_true(uvfio_device_add_region(dev, 6, &d) < 0);
+	assert_int_equal(test_count_fds(), fds);
+	d.size = 0x1000;
+	assert_int_equal(uvfio_device_add_region(dev, 2, &d), 0);
+	assert_int_equal(uvfio_device_realize(dev), 0);
+	assert_int_equal(uvfio_device_get_info(dev, &info), 0);
+	assert_int_equal(info.num_regions, 3);
+	rinfo.index = 5;
+	assert_int_equal(uvfio_device_get_region_info(dev, &rinfo), -EINVAL);
+	uvfio_device_destroy(dev);
+}
+
+/*
+ * A realize that fails (here: region 2's caps overflow with its SPARSE_MMAP
+ * cap) leaves the chains of the regions before it as they were, so that a
+ * retry does not append their SPARSE_MMAP caps twice.
+ */
+static void test_failed_realize_is_undone(void **state)
+{
+	const struct uvfio_region_desc d = {
+		.size = 0x2000,
+		.flags = UVFIO_REGION_INFO_FLAG_READ |
+			 UVFIO_REGION_INFO_FLAG_MMAP,
+		.has_memory = true,
+	};
+	static uint8_t big[UVFIO_MAX_REGION_CAPS_SIZE - 16];
+	const uint32_t body = 0x11223344;
+	struct uvfio_device *dev = uvfio_device_new("retry", &ops, NULL);
+	struct uvfio_info_cap_header hdr;
+	struct uvfio_region *r;
+
+	(void)state;
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(uvfio_device_add_region(dev, i, &d), 0);
+		assert_int_equal(
+			uvfio_region_add_sparse_area(dev, i, 0, 0x1000), 0);
+	}
+	assert_int_equal(uvfio_region_set_type(dev, 0, 1, 1), 0);
+	assert_int_equal(uvfio_region_set_type(dev, 1, 1, 1), 0);
+	assert_int_equal(uvfio_region_add_cap(dev, 1, 9, 1, &body, 4), 0);
+	assert_int_equal(uvfio_region_add_cap(dev, 2, 9, 1, big, sizeof(big)),
+			 0);
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		assert_int_equal(uvfio_device_realize(dev), -ENOSPC);
+		r = &dev->regions[0];
+		assert_int_equal(r->caps.size, 16);
+		memcpy(&hdr, r->caps.buf, sizeof(hdr));
+		assert_int_equal(hdr.next, 0);
+		r = &dev->regions[1];
+		assert_int_equal(r->caps.size, 32);
+		assert_int_equal(r->caps.last, 16);
+		memcpy(&hdr, r->caps.buf + 16, sizeof(hdr));
+		assert_int_equal(hdr.id, 9);
+		assert_int_equal(hdr.next, 0);
+		assert_int_equal(dev->regions[2].caps.size, sizeof(big) + 8);
+	}
+	uvfio_device_destroy(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +497,8 @@ int main(void)
 		cmocka_unit_test(test_region_info_caps),
 		cmocka_unit_test(test_region_config_errors),
 		cmocka_unit_test(test_region_memory_release),
+		cmocka_unit_test(test_failed_add),
+		cmocka_unit_test(test_failed_realize_is_undone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
