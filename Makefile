@@ -3,12 +3,16 @@
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS ?= 2
+# Seconds per fuzz target: `make fuzz` runs long, `make check` briefly.
+FUZZ_SECONDS ?= 300
+CHECK_FUZZ_SECONDS ?= 15
 
 ASAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build build-asan demo check format clean
+.PHONY: all deps build build-asan build-fuzz demo check fuzz bench format clean
 
 all: build
 
@@ -25,17 +29,37 @@ build-asan: deps
 		-Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C $(ASAN_BUILD)
 
+# The libFuzzer targets: clang, ASan+UBSan, coverage on the whole library.
+build-fuzz: deps
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang meson setup $(FUZZ_BUILD) \
+		-Dfuzzing=true -Dbuildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false
+	ninja -C $(FUZZ_BUILD) fuzzers
+
 demo: build
 	$(BUILD)/tools/uvfio-demo
 
-# Run both suites to the end, then count every test case of both.
-check: build build-asan
-	-meson test -C $(BUILD) --num-processes $(JOBS) --print-errorlogs
-	-$(ASAN_ENV) meson test -C $(ASAN_BUILD) --num-processes $(JOBS) --print-errorlogs
-	@scripts/count-results.py $(BUILD) $(ASAN_BUILD)
+fuzz: build-fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(ASAN_ENV) meson test -C $(FUZZ_BUILD) \
+		--suite fuzz --no-rebuild --print-errorlogs
+
+bench: build
+	$(BUILD)/bench/bench-transport --uvfiod $(BUILD)/tools/uvfiod
+
+# Run both suites to the end, then count every test case of both.  The
+# count reads cmocka's standard output: CMOCKA_MESSAGE_OUTPUT unset.
+check: build build-asan build-fuzz
+	-env -u CMOCKA_MESSAGE_OUTPUT meson test -C $(BUILD) \
+		--num-processes $(JOBS) --print-errorlogs
+	-env -u CMOCKA_MESSAGE_OUTPUT $(ASAN_ENV) meson test -C $(ASAN_BUILD) \
+		--num-processes $(JOBS) --print-errorlogs
+	-env -u CMOCKA_MESSAGE_OUTPUT FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
+		$(ASAN_ENV) meson test -C $(FUZZ_BUILD) \
+		--suite fuzz --no-rebuild --print-errorlogs
+	@scripts/count-results.py $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Count the tests of one or more meson test runs and print the closing line.
 
-A cmocka program counts as the cases it ran (its "[  PASSED  ] N" and
-"[  FAILED  ] N" lines); any other test counts as one.  A program that
-failed without a cmocka summary (a crash, a sanitizer abort) counts as one
-failure more than it reported.
+A cmocka program counts as the cases it ran, from its per-case lines
+("[       OK ] name", "[  FAILED  ] name", "[  SKIPPED ] name" closing a
+"[ RUN      ] name"), not from its summary: a program that crashes (a
+sanitizer abort) prints no summary, and the cases it passed still count.
+A "[ RUN      ]" with no result after it (the case that crashed) counts as
+one failure; a program that failed without any failing case counts as one
+failure more.  A TAP script counts its "ok" / "not ok" lines ("# SKIP"
+ones as skipped).  Any other test counts as one.  This needs cmocka's
+standard output format (CMOCKA_MESSAGE_OUTPUT unset).
 
 Usage: count-results.py BUILD_DIR...   Exit status 1 if anything failed.
 """
@@ -13,9 +18,53 @@ import os
 import re
 import sys
 
-PASSED = re.compile(r"^\[  PASSED  \] (\d+) test", re.M)
-FAILED = re.compile(r"^\[  FAILED  \] (\d+) test", re.M)
-SKIPPED = re.compile(r"^\[  SKIPPED \] (\d+) test", re.M)
+CASE = re.compile(r"^\[\s*(RUN|OK|FAILED|SKIPPED)\s*\] (\S.*?)\s*$")
+RESULTS = {"OK": "passed", "FAILED": "failed", "SKIPPED": "skipped"}
+TAP = re.compile(r"^(not )?ok \d+\b(.*)$")
+
+
+def tap_cases(out):
+    """Counts of a TAP script's result lines, or None if it has none."""
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    seen = False
+    for line in out.splitlines():
+        m = TAP.match(line)
+        if not m:
+            continue
+        seen = True
+        if m.group(1):
+            counts["failed"] += 1
+        elif re.search(r"#\s*SKIP", m.group(2), re.I):
+            counts["skipped"] += 1
+        else:
+            counts["passed"] += 1
+    return counts if seen else None
+
+
+def cases(out):
+    """Per-case counts of one cmocka program's output, or None if it has
+    no cmocka case lines."""
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    running = None
+    seen = False
+    for line in out.splitlines():
+        m = CASE.match(line)
+        if not m:
+            continue
+        tag, name = m.group(1), m.group(2)
+        if tag == "RUN":
+            seen = True
+            if running is not None:  # the previous case never finished
+                counts["failed"] += 1
+            running = name
+        elif name == running:
+            # Summary lines ("[  FAILED  ] 1 test(s), listed below:" and
+            # the list of names after it) close no open case: ignored.
+            counts[RESULTS[tag]] += 1
+            running = None
+    if running is not None:
+        counts["failed"] += 1
+    return counts if seen else None
 
 
 def count(build):
@@ -27,17 +76,19 @@ def count(build):
     with open(path, encoding="utf-8") as f:
         for line in f:
             t = json.loads(line)
-            out = (t.get("stdout") or "") + (t.get("stderr") or "")
+            # cmocka prints the per-case lines on stdout, its summary on
+            # stderr; stdout first keeps each case's lines in order.
+            out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
             ok = t["result"] == "OK"
-            p = sum(map(int, PASSED.findall(out)))
-            x = sum(map(int, FAILED.findall(out)))
-            s = sum(map(int, SKIPPED.findall(out)))
+            c = cases(out)
+            if c is None:
+                c = tap_cases(t.get("stdout") or "")
             if t["result"] == "SKIP":
                 skipped += 1
-            elif p or x:
-                passed += p
-                failed += x + (0 if ok or x else 1)
-                skipped += s
+            elif c is not None:
+                passed += c["passed"]
+                failed += c["failed"] + (0 if ok or c["failed"] else 1)
+                skipped += c["skipped"]
             elif ok:
                 passed += 1
             else:

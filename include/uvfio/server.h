@@ -9,8 +9,11 @@
  * order and never concurrently.
  *
  * When a client goes away, at any point, the server unmaps all its DMA,
- * disables every interrupt index (closing the eventfds), resets the device
- * if it can be reset, and accepts the next client.
+ * disables every interrupt index (closing the eventfds) and accepts the
+ * next client.  The device keeps its state, as the vfio-user spec asks: a
+ * client may reconnect, and a migration destination must keep what was
+ * loaded into it.  (The kernel instead resets a vfio-pci device on its
+ * last close; a client that wants that sends DEVICE_RESET.)
  *
  * Thread-safety: uvfio_server_new/add_device/start/stop/destroy are for one
  * controlling thread.  Devices must be realized before they are added and

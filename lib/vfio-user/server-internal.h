@@ -76,6 +76,16 @@ struct uvfio_server {
 	bool started;
 };
 
+/*
+ * server.c: a connection on @sock (the endpoint's client from now on), its
+ * release (the socket is closed, the device released), and one step of its
+ * input: handle queued messages, then read; returns 1 after handling a
+ * message, 0 if more bytes are needed, < 0 when the client must go.
+ */
+struct vfu_conn *vfu_conn_new(struct vfu_endpoint *ep, int sock);
+void vfu_conn_free(struct vfu_conn *c);
+int vfu_conn_process(struct vfu_conn *c);
+
 /* server-cmd.c: handle one complete message of @c's. */
 void vfu_handle_message(struct vfu_conn *c, struct vfu_rx *msg);
 

@@ -195,19 +195,12 @@ void vfu_conn_queue(struct vfu_conn *c, struct vfu_rx *msg)
 	c->backlog_tail = &q->next;
 }
 
-static void accept_client(struct vfu_endpoint *ep)
+struct vfu_conn *vfu_conn_new(struct vfu_endpoint *ep, int sock)
 {
-	struct vfu_conn *c;
-	int sock;
+	struct vfu_conn *c = calloc(1, sizeof(*c));
 
-	sock = accept4(ep->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (sock < 0)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(sock);
-		return;
-	}
+	if (!c)
+		return NULL;
 	c->ep = ep;
 	c->sock = sock;
 	c->twin = -1;
@@ -216,21 +209,39 @@ static void accept_client(struct vfu_endpoint *ep)
 	c->poll.obj = c;
 	c->backlog_tail = &c->backlog;
 	vfu_rx_init(&c->rx);
-	if (poll_add(ep->worker, sock, &c->poll)) {
-		pthread_mutex_destroy(&c->twin_lock);
+	ep->conn = c;
+	uvfio_dma_set_msg_handler(uvfio_device_dma(ep->dev), vfu_conn_dma_msg,
+				  c);
+	return c;
+}
+
+static void accept_client(struct vfu_endpoint *ep)
+{
+	struct vfu_conn *c;
+	int sock;
+
+	sock = accept4(ep->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (sock < 0)
+		return;
+	c = vfu_conn_new(ep, sock);
+	if (!c) {
 		close(sock);
-		free(c);
+		return;
+	}
+	if (poll_add(ep->worker, sock, &c->poll)) {
+		vfu_conn_free(c);
 		return;
 	}
 	/* One client at a time: the next one waits in the backlog. */
 	epoll_ctl(ep->worker->epfd, EPOLL_CTL_DEL, ep->listen_fd, NULL);
-	ep->conn = c;
-	uvfio_dma_set_msg_handler(uvfio_device_dma(ep->dev), vfu_conn_dma_msg,
-				  c);
 	uvfio_info(ep->dev, "client connected");
 }
 
-/* Undo everything a client set up, as the kernel does on the last close. */
+/*
+ * Undo what a client set up: its DMA windows and interrupt eventfds.  The
+ * device state stays, as the vfio-user spec asks (a client may come back,
+ * and a migration destination must keep what was loaded into it).
+ */
 static void release_device(struct uvfio_device *dev)
 {
 	struct uvfio_device_info info = { .argsz = sizeof(info) };
@@ -238,30 +249,25 @@ static void release_device(struct uvfio_device *dev)
 
 	uvfio_dma_set_msg_handler(dma, NULL, NULL);
 	uvfio_dma_unmap_all(dma);
-	if (!uvfio_device_get_info(dev, &info)) {
-		for (uint32_t i = 0; i < info.num_irqs; i++) {
-			struct uvfio_irq_set off = {
-				.argsz = sizeof(off),
-				.flags = UVFIO_IRQ_SET_ACTION_TRIGGER |
-					 UVFIO_IRQ_SET_DATA_NONE,
-				.index = i,
-			};
+	if (uvfio_device_get_info(dev, &info))
+		return;
+	for (uint32_t i = 0; i < info.num_irqs; i++) {
+		struct uvfio_irq_set off = {
+			.argsz = sizeof(off),
+			.flags = UVFIO_IRQ_SET_ACTION_TRIGGER |
+				 UVFIO_IRQ_SET_DATA_NONE,
+			.index = i,
+		};
 
-			if (uvfio_device_irq_enabled(dev, i) > 0)
-				uvfio_device_set_irqs(dev, &off);
-		}
-		if (info.flags & UVFIO_DEVICE_FLAGS_RESET)
-			uvfio_device_reset(dev);
+		if (uvfio_device_irq_enabled(dev, i) > 0)
+			uvfio_device_set_irqs(dev, &off);
 	}
 }
 
-static void drop_client(struct vfu_endpoint *ep, bool relisten)
+void vfu_conn_free(struct vfu_conn *c)
 {
-	struct vfu_conn *c = ep->conn;
+	struct vfu_endpoint *ep = c->ep;
 
-	if (!c)
-		return;
-	epoll_ctl(ep->worker->epfd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	if (c->twin >= 0)
 		close(c->twin);
@@ -277,15 +283,21 @@ static void drop_client(struct vfu_endpoint *ep, bool relisten)
 	free(c);
 	ep->conn = NULL;
 	release_device(ep->dev);
-	uvfio_info(ep->dev, "client gone; device released");
+}
+
+static void drop_client(struct vfu_endpoint *ep, bool relisten)
+{
+	if (!ep->conn)
+		return;
+	epoll_ctl(ep->worker->epfd, EPOLL_CTL_DEL, ep->conn->sock, NULL);
+	vfu_conn_free(ep->conn);
+	uvfio_info(ep->dev, "client gone; its DMA and interrupts released");
 	if (relisten)
 		poll_add(ep->worker, ep->listen_fd, &ep->poll);
 }
 
-/* Handle what the client sent: queued messages first, then one new one. */
-static void client_readable(struct vfu_conn *c)
+int vfu_conn_process(struct vfu_conn *c)
 {
-	struct vfu_endpoint *ep = c->ep;
 	int ret;
 
 	while (c->backlog) {
@@ -297,29 +309,30 @@ static void client_readable(struct vfu_conn *c)
 		vfu_handle_message(c, &q->rx);
 		vfu_rx_release(&q->rx);
 		free(q);
-		if (c->broken) {
-			drop_client(ep, true);
-			return;
-		}
+		if (c->broken)
+			return -EPIPE;
 	}
 	ret = vfu_rx_step(c->sock, &c->rx, VFU_SERVER_MAX_PAYLOAD);
-	if (ret == 0)
-		return;
-	if (ret < 0) {
+	if (ret <= 0) {
 		if (ret == -EBADMSG) {
 			vfu_conn_reply_error(c, &c->rx.hdr, EINVAL);
 			uvfio_warn(
-				ep->dev,
+				c->ep->dev,
 				"message size %u is below the header; closing",
 				c->rx.hdr.msg_size);
 		}
-		drop_client(ep, true);
-		return;
+		return ret;
 	}
 	vfu_handle_message(c, &c->rx);
 	vfu_rx_reset(&c->rx);
-	if (c->broken)
-		drop_client(ep, true);
+	return c->broken ? -EPIPE : 1;
+}
+
+/* Handle what the client sent: queued messages first, then one new one. */
+static void client_readable(struct vfu_conn *c)
+{
+	if (vfu_conn_process(c) < 0)
+		drop_client(c->ep, true);
 }
 
 static void *worker_main(void *arg)

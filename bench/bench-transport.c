@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench-transport: the vfio-user request path against its physical floor,
+ * measured in one run and in the same CPU placement.
+ *
+ *   floor: a raw socketpair ping-pong of a 16-byte header + 4-byte payload
+ *          between two processes
+ *   uvfio: 4-byte REGION_READ round trips to a ram device in uvfiod
+ *          (median, p99, rate); posted 4-byte writes per second; 64 KiB
+ *          region reads; device DMA into fd-mapped memory vs memcpy
+ *
+ * Placements: "same" pins everything to CPU 0 (the software's cost),
+ * "cross" puts the client on CPU 0 and the peer on CPU 1 (what a VMM on
+ * another core sees).  Each figure is the median of --reps repetitions,
+ * with the spread (min..max of the repetitions' medians).
+ *
+ * Usage: bench-transport --uvfiod PATH [--reps N] [--iters N]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uvfio/uvfio.h>
+
+#define MAX_REPS 31
+
+struct opts {
+	const char *uvfiod;
+	int reps;
+	int iters;
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("sched_setaffinity");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and p99 of @n samples (sorted in place). */
+static double percentile(double *v, int n, double p)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[(int)(p * (n - 1))];
+}
+
+struct figure {
+	double rep[MAX_REPS];
+	int n;
+};
+
+static void add(struct figure *f, double v)
+{
+	f->rep[f->n++] = v;
+}
+
+static double med(struct figure *f)
+{
+	return percentile(f->rep, f->n, 0.5);
+}
+
+/* ---- the floor: raw ping-pong between two processes ---- */
+
+static void echo_child(int sock, int cpu)
+{
+	char buf[20];
+
+	pin(cpu);
+	while (read(sock, buf, sizeof(buf)) == sizeof(buf))
+		if (write(sock, buf, sizeof(buf)) != sizeof(buf))
+			break;
+	_exit(0);
+}
+
+static void floor_pingpong(int iters, int peer_cpu, double *lat_ns)
+{
+	char buf[20] = { 0 };
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		echo_child(sv[1], peer_cpu);
+	}
+	close(sv[1]);
+	for (int i = 0; i < iters + 100; i++) {
+		double t = now_ns();
+
+		if (write(sv[0], buf, sizeof(buf)) != sizeof(buf) ||
+		    read(sv[0], buf, sizeof(buf)) != sizeof(buf))
+			exit(1);
+		if (i >= 100)
+			lat_ns[i - 100] = now_ns() - t;
+	}
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+}
+
+/* Raw one-way stream of 4-byte-payload messages: the posted floor. */
+static double floor_oneway_rate(int iters, int peer_cpu)
+{
+	char buf[20] = { 0 }, sink[4096];
+	int sv[2];
+	pid_t pid;
+	double t;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		long left = (long)iters * sizeof(buf);
+
+		close(sv[0]);
+		pin(peer_cpu);
+		while (left > 0) {
+			ssize_t n = read(sv[1], sink, sizeof(sink));
+
+			if (n <= 0)
+				break;
+			left -= n;
+		}
+		if (write(sv[1], "k", 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	t = now_ns();
+	for (int i = 0; i < iters; i++)
+		if (write(sv[0], buf, sizeof(buf)) != sizeof(buf))
+			exit(1);
+	if (read(sv[0], sink, 1) != 1)
+		exit(1);
+	t = now_ns() - t;
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return iters / (t / 1e9);
+}
+
+/* ---- uvfiod ---- */
+
+static pid_t start_uvfiod(const struct opts *o, const char *dir, int cpu)
+{
+	char sock[256], dev[64];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/ram0.sock", dir);
+	snprintf(dev, sizeof(dev), "ram,id=ram0,size=1M");
+	pid = fork();
+	if (pid == 0) {
+		pin(cpu);
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execl(o->uvfiod, "uvfiod", "--socket-dir", dir, "--device", dev,
+		      "--threads", "1", (char *)NULL);
+		_exit(127);
+	}
+	/* Ready when the socket exists (bounded: 10 s). */
+	for (int i = 0; i < 1000; i++) {
+		struct stat st;
+
+		if (!stat(sock, &st))
+			return pid;
+		usleep(10000);
+	}
+	fprintf(stderr, "bench: uvfiod did not start\n");
+	exit(1);
+}
+
+static void stop_uvfiod(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+struct results {
+	struct figure floor_rtt, floor_p99, read_rtt, read_p99, read_rate;
+	struct figure floor_oneway, posted_rate, read64k_gbps;
+};
+
+static void run_placement(const struct opts *o, int peer_cpu, struct results *r)
+{
+	double *lat = calloc((size_t)o->iters, sizeof(double));
+	char dir[] = "/tmp/uvfio-bench-XXXXXX";
+	char path[256];
+	static uint8_t big[65536];
+
+	if (!lat || !mkdtemp(dir))
+		exit(1);
+	snprintf(path, sizeof(path), "%s/ram0.sock", dir);
+	for (int rep = 0; rep < o->reps; rep++) {
+		struct uvfio_client *c;
+		pid_t pid;
+		uint32_t v = 0;
+		double t;
+
+		floor_pingpong(o->iters, peer_cpu, lat);
+		add(&r->floor_rtt, percentile(lat, o->iters, 0.5));
+		add(&r->floor_p99, percentile(lat, o->iters, 0.99));
+		add(&r->floor_oneway,
+		    floor_oneway_rate(o->iters * 4, peer_cpu));
+
+		pid = start_uvfiod(o, dir, peer_cpu);
+		c = uvfio_client_open(path, NULL);
+		if (!c) {
+			perror("bench: open");
+			exit(1);
+		}
+		for (int i = 0; i < o->iters + 100; i++) {
+			t = now_ns();
+			if (uvfio_client_region_read(c, 0, 0, &v, 4) != 4)
+				exit(1);
+			if (i >= 100)
+				lat[i - 100] = now_ns() - t;
+		}
+		t = 0;
+		for (int i = 0; i < o->iters; i++)
+			t += lat[i];
+		add(&r->read_rate, o->iters / (t / 1e9));
+		add(&r->read_rtt, percentile(lat, o->iters, 0.5));
+		add(&r->read_p99, percentile(lat, o->iters, 0.99));
+
+		t = now_ns();
+		for (int i = 0; i < o->iters * 4; i++)
+			if (uvfio_client_region_write_posted(c, 0, 0, &v, 4))
+				exit(1);
+		/* A read behind them: all writes were handled. */
+		uvfio_client_region_read(c, 0, 0, &v, 4);
+		add(&r->posted_rate, o->iters * 4 / ((now_ns() - t) / 1e9));
+
+		t = now_ns();
+		for (int i = 0; i < 2000; i++)
+			if (uvfio_client_region_read(
+				    c, 0, 0, big, sizeof(big)) != sizeof(big))
+				exit(1);
+		add(&r->read64k_gbps, 2000.0 * sizeof(big) / (now_ns() - t));
+		uvfio_client_close(c);
+		stop_uvfiod(pid);
+	}
+	rmdir(dir);
+	free(lat);
+}
+
+/* Device DMA into a fd-mapped window vs memcpy of the same bytes. */
+static void dma_vs_memcpy(int reps, struct figure *dma, struct figure *mcp)
+{
+	const size_t size = 64 << 20;
+	struct uvfio_client_buffer guest;
+	struct uvfio_dma *space = uvfio_dma_new();
+	uint8_t *src = malloc(size);
+
+	if (!space || !src || uvfio_client_buffer_alloc(size, &guest) ||
+	    uvfio_dma_map(space, 0, size, UVFIO_DMA_READ | UVFIO_DMA_WRITE,
+			  guest.fd, 0))
+		exit(1);
+	memset(src, 1, size);
+	/* Fault every page in first: the figure is the copy, not the faults. */
+	memset(guest.addr, 0, size);
+	if (uvfio_dma_write(space, 0, src, size))
+		exit(1);
+	for (int rep = 0; rep < reps; rep++) {
+		double t = now_ns();
+
+		if (uvfio_dma_write(space, 0, src, size))
+			exit(1);
+		add(dma, size / (now_ns() - t));
+		t = now_ns();
+		memcpy(guest.addr, src, size);
+		add(mcp, size / (now_ns() - t));
+	}
+	uvfio_dma_destroy(space);
+	uvfio_client_buffer_free(&guest);
+	free(src);
+}
+
+static void row(const char *name, struct figure *u, struct figure *f,
+		const char *unit, bool lower_is_better)
+{
+	double mu = med(u), mf = med(f);
+	double ratio = lower_is_better ? mu / mf : mf / mu;
+
+	printf("| %-34s | %10.2f | %10.2f | %-7s | %5.2fx | %.2f..%.2f |\n",
+	       name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "uvfiod", required_argument, NULL, 'u' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "iters", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .reps = 5, .iters = 20000 };
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "u:r:i:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			o.uvfiod = optarg;
+			break;
+		case 'r':
+			o.reps = atoi(optarg);
+			break;
+		case 'i':
+			o.iters = atoi(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!o.uvfiod || o.reps < 1 || o.reps > MAX_REPS || o.iters < 100) {
+		fprintf(stderr,
+			"usage: bench-transport --uvfiod PATH [--reps 1-%d] [--iters >=100]\n",
+			MAX_REPS);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	pin(0);
+	for (int cross = 0; cross < 2; cross++) {
+		struct results r = { 0 };
+		struct figure dma = { 0 }, mcp = { 0 };
+
+		run_placement(&o, cross ? 1 : 0, &r);
+		printf("\n### %s (client CPU 0, peer CPU %d), %d reps x %d iters\n\n",
+		       cross ? "cross-CPU" : "same CPU", cross ? 1 : 0, o.reps,
+		       o.iters);
+		printf("| %-34s | %10s | %10s | %-7s | %6s | %s |\n", "figure",
+		       "uvfio", "floor", "unit", "ratio", "uvfio spread");
+		printf("|---|---|---|---|---|---|\n");
+		row("4-byte REGION_READ round trip, p50", &r.read_rtt,
+		    &r.floor_rtt, "ns", true);
+		row("4-byte REGION_READ round trip, p99", &r.read_p99,
+		    &r.floor_p99, "ns", true);
+		for (int i = 0; i < r.read_rate.n; i++)
+			r.read_rate.rep[i] /= 1e3;
+		printf("| %-34s | %10.1f | %10s | %-7s | %6s | |\n",
+		       "REGION_READ rate", med(&r.read_rate), "-", "k/s", "-");
+		for (int i = 0; i < r.posted_rate.n; i++) {
+			r.posted_rate.rep[i] /= 1e6;
+			r.floor_oneway.rep[i] /= 1e6;
+		}
+		row("posted 4-byte writes", &r.posted_rate, &r.floor_oneway,
+		    "M/s", false);
+		printf("| %-34s | %10.2f | %10s | %-7s | %6s | |\n",
+		       "64 KiB REGION_READ", med(&r.read64k_gbps), "-", "GB/s",
+		       "-");
+		if (!cross) {
+			dma_vs_memcpy(o.reps, &dma, &mcp);
+			row("DMA into fd-mapped memory, 64 MiB", &dma, &mcp,
+			    "GB/s", false);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Run one libFuzzer target for $FUZZ_SECONDS (default 10) over its seed
+# corpus; new inputs and any crash go to WORK_DIR, never to the seeds.
+# Usage: run-fuzzer.sh FUZZER SEED_DIR WORK_DIR
+set -eu
+fuzzer=$1
+seeds=$2
+work=$3
+mkdir -p "$work"
+exec "$fuzzer" -max_total_time="${FUZZ_SECONDS:-10}" -max_len=65536 \
+	-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="$work/" "$work" "$seeds"
