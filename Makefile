@@ -37,7 +37,7 @@ build-fuzz: deps
 	ninja -C $(FUZZ_BUILD) fuzzers
 
 demo: build
-	$(BUILD)/tools/uvfio-demo
+	scripts/demo.sh $(BUILD)
 
 fuzz: build-fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(ASAN_ENV) meson test -C $(FUZZ_BUILD) \

@@ -59,7 +59,7 @@ int main(void)
 	long ret;
 
 	printf("uvfio in-process demo: a 1 MiB 'ram' device, driven through the\n"
-	       "same calls a VMM makes on a VFIO device fd (no transport yet).\n\n");
+	       "same calls the vfio-user server makes for its clients, in-process.\n\n");
 
 	dev = ram_device_new("ram0", RAM_SIZE);
 	if (!dev)
