@@ -141,6 +141,15 @@ UVFIO_API int uvfio_device_realize(struct uvfio_device *dev);
 UVFIO_API int uvfio_device_set_flags(struct uvfio_device *dev, uint32_t flags);
 
 /*
+ * Whether GET_INFO reports UVFIO_DEVICE_FLAGS_RESET; by default it does
+ * whenever ops->reset is set.  vfio-pci reports it only when the function
+ * has a reset method; mdev drivers such as mtty handle VFIO_DEVICE_RESET
+ * without reporting it.  The reset itself still runs ops->reset.
+ */
+UVFIO_API int uvfio_device_set_reset_flag(struct uvfio_device *dev,
+					  bool shown);
+
+/*
  * Override num_regions / num_irqs of GET_INFO (default: highest configured
  * index + 1).  Indices below the count that were never added report as
  * unimplemented (a zero-size region; an irq index that GET_IRQ_INFO

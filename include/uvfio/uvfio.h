@@ -9,6 +9,7 @@
 #include <uvfio/vfio-abi.h>
 #include <uvfio/log.h>
 #include <uvfio/device.h>
+#include <uvfio/pci.h>
 #include <uvfio/server.h>
 #include <uvfio/client.h>
 #include <uvfio/dma.h>

@@ -66,6 +66,7 @@ struct uvfio_device {
 	const struct uvfio_device_ops *ops;
 	void *priv;
 	bool realized;
+	bool hide_reset_flag;
 
 	uint32_t flags;
 	unsigned int num_regions; /* override, 0 = derived */

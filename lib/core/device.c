@@ -141,6 +141,14 @@ int uvfio_device_set_flags(struct uvfio_device *dev, uint32_t flags)
 	return 0;
 }
 
+int uvfio_device_set_reset_flag(struct uvfio_device *dev, bool shown)
+{
+	if (dev->realized)
+		return -EBUSY;
+	dev->hide_reset_flag = !shown;
+	return 0;
+}
+
 int uvfio_device_set_num_regions(struct uvfio_device *dev,
 				 unsigned int num_regions)
 {
@@ -217,7 +225,7 @@ int uvfio_device_get_info(struct uvfio_device *dev,
 
 	out.argsz = argsz;
 	out.flags = dev->flags;
-	if (dev->ops->reset)
+	if (dev->ops->reset && !dev->hide_reset_flag)
 		out.flags |= UVFIO_DEVICE_FLAGS_RESET;
 	out.num_regions =
 		effective_count(dev->num_regions, dev->nr_region_slots);

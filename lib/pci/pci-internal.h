@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PCI core's private state, shared by the files of lib/pci/.
+ */
+#ifndef UVFIO_PCI_INTERNAL_H
+#define UVFIO_PCI_INTERNAL_H
+
+#include <pthread.h>
+
+#include <uvfio/pci.h>
+
+#define PCI_SPACE_MAX 4096
+#define PCI_NUM_BARS 6
+#define PCI_ROM_INDEX 6
+
+/* Standard header offsets and bits (PCI Local Bus spec). */
+#define PCI_VENDOR_ID 0x00
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_IO 0x0001
+#define PCI_COMMAND_MEMORY 0x0002
+#define PCI_COMMAND_MASTER 0x0004
+#define PCI_COMMAND_PARITY 0x0040
+#define PCI_COMMAND_SERR 0x0100
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS 0x06
+#define PCI_STATUS_INTERRUPT 0x0008
+#define PCI_STATUS_CAP_LIST 0x0010
+#define PCI_STATUS_W1C 0xf900 /* the error bits: write 1 to clear */
+#define PCI_REVISION_ID 0x08
+#define PCI_CACHE_LINE_SIZE 0x0c
+#define PCI_LATENCY_TIMER 0x0d
+#define PCI_BASE_ADDRESS_0 0x10
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_ROM_ADDRESS 0x30
+#define PCI_ROM_ADDRESS_ENABLE 0x01
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_LINE 0x3c
+#define PCI_INTERRUPT_PIN 0x3d
+#define PCI_STD_HEADER_END 0x40
+
+#define PCI_CAP_ID_PM 0x01
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_VNDR 0x09
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_EXT_CAP_ID_DSN 0x0003
+#define PCI_EXT_CAP_ID_VNDR 0x000b
+
+struct pci_bar {
+	uint64_t size;
+	uint32_t flags; /* UVFIO_PCI_BAR_* */
+	bool present;
+};
+
+struct uvfio_pci {
+	struct uvfio_device *dev;
+	const struct uvfio_pci_ops *ops;
+	void *priv;
+	bool realized;
+
+	unsigned int config_size; /* the CONFIG region's size */
+	unsigned int space;	  /* emulated bytes: 256 or 4096 */
+	bool express;
+	uint8_t cfg[PCI_SPACE_MAX];
+	uint8_t wmask[PCI_SPACE_MAX];	/* bits a write may change */
+	uint8_t w1cmask[PCI_SPACE_MAX]; /* bits a written 1 clears */
+
+	struct pci_bar bars[PCI_NUM_BARS];
+	uint8_t *rom;
+	uint64_t rom_size;
+
+	/* capability list building */
+	unsigned int cap_next, cap_last_next; /* where the next cap goes */
+	unsigned int ecap_next, ecap_last;
+	unsigned int pm, msi, msix, pcie; /* capability offsets, 0 if absent */
+	bool flr;
+
+	/* Interrupt state, under irq_lock (a leaf lock). */
+	pthread_mutex_t irq_lock;
+	uint8_t intx_pin;
+	bool intx_level;
+	unsigned int msi_nvec, msi_qmax;
+	bool msi_64, msi_maskable;
+	uint32_t msi_pending;
+	unsigned int msix_nvec;
+	unsigned int msix_table_bar, msix_pba_bar;
+	uint32_t msix_table_off, msix_pba_off;
+	uint8_t *msix_table, *msix_pba; /* in BAR memory, or owned */
+	bool msix_owned, msix_function_masked;
+
+	unsigned int power_state;
+	int reset_mode; /* UVFIO_PCI_RESET_* */
+};
+
+/* Little-endian config accessors (PCI is little-endian). */
+static inline uint16_t cfg_get16(const struct uvfio_pci *pci, unsigned int off)
+{
+	return (uint16_t)(pci->cfg[off] | pci->cfg[off + 1] << 8);
+}
+
+static inline uint32_t cfg_get32(const struct uvfio_pci *pci, unsigned int off)
+{
+	return (uint32_t)cfg_get16(pci, off) | (uint32_t)cfg_get16(pci, off + 2)
+						       << 16;
+}
+
+static inline void put16(uint8_t *p, unsigned int off, uint16_t v)
+{
+	p[off] = (uint8_t)v;
+	p[off + 1] = (uint8_t)(v >> 8);
+}
+
+static inline void put32(uint8_t *p, unsigned int off, uint32_t v)
+{
+	put16(p, off, (uint16_t)v);
+	put16(p, off + 2, (uint16_t)(v >> 16));
+}
+
+/* config.c: the CONFIG region's access callback, and header setup. */
+ssize_t pci_config_access(struct uvfio_device *dev, unsigned int region,
+			  uint64_t offset, void *buf, size_t len,
+			  bool is_write);
+void pci_config_init_header(struct uvfio_pci *pci,
+			    const struct uvfio_pci_ids *ids);
+
+/* caps.c: room for a standard or extended capability of @len bytes. */
+int pci_cap_alloc(struct uvfio_pci *pci, uint8_t id, unsigned int len);
+int pci_ecap_alloc(struct uvfio_pci *pci, uint16_t id, uint8_t version,
+		   unsigned int len);
+
+/* irq.c */
+int pci_irq_enable(struct uvfio_device *dev, unsigned int index,
+		   unsigned int nvec);
+void pci_msi_config_written(struct uvfio_pci *pci);
+void pci_command_written(struct uvfio_pci *pci);
+bool pci_msix_masked(const struct uvfio_pci *pci, unsigned int vector);
+void pci_irq_reset(struct uvfio_pci *pci);
+int pci_irqs_realize(struct uvfio_pci *pci);
+
+/* pci.c */
+int pci_function_reset(struct uvfio_pci *pci);
+
+#endif /* UVFIO_PCI_INTERNAL_H */
