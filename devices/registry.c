@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edu/edu.h"
+#include "mtty/mtty.h"
 #include "ram/ram.h"
 #include "registry.h"
 
@@ -15,6 +17,8 @@
 #define ID_MAX_LEN 64
 
 const char *const device_type_help[] = {
+	"edu,id=NAME             QEMU's educational PCI device (1234:11e8)",
+	"mtty,id=NAME[,ports=N]  the kernel's mtty sample: a PCI serial card, 1 or 2 16550 ports",
 	"ram,id=NAME,size=SIZE   memory-only device (region 0 of SIZE bytes, mmappable)",
 	NULL,
 };
@@ -197,11 +201,57 @@ static struct uvfio_device *create_ram(const struct device_spec *spec,
 	return dev;
 }
 
+static struct uvfio_device *create_edu(const struct device_spec *spec,
+				       char *err, size_t err_len)
+{
+	static const char *const known[] = { NULL };
+	struct uvfio_pci *pci;
+
+	if (!only_opts(spec, known, err, err_len))
+		return NULL;
+	pci = edu_new(spec->id);
+	if (!pci) {
+		snprintf(err, err_len, "edu: %s", strerror(errno));
+		return NULL;
+	}
+	return uvfio_pci_device(pci);
+}
+
+static struct uvfio_device *create_mtty(const struct device_spec *spec,
+					char *err, size_t err_len)
+{
+	static const char *const known[] = { "ports", NULL };
+	const char *ports = opt(spec, "ports");
+	struct uvfio_pci *pci;
+	unsigned int n = 1;
+
+	if (!only_opts(spec, known, err, err_len))
+		return NULL;
+	if (ports) {
+		if (strcmp(ports, "1") && strcmp(ports, "2")) {
+			snprintf(err, err_len, "mtty: ports \"%s\" must be 1 or 2",
+				 ports);
+			return NULL;
+		}
+		n = (unsigned int)(ports[0] - '0');
+	}
+	pci = mtty_new(spec->id, n);
+	if (!pci) {
+		snprintf(err, err_len, "mtty: %s", strerror(errno));
+		return NULL;
+	}
+	return uvfio_pci_device(pci);
+}
+
 struct uvfio_device *device_spec_create(const struct device_spec *spec,
 					char *err, size_t err_len)
 {
 	if (!strcmp(spec->type, "ram"))
 		return create_ram(spec, err, err_len);
+	if (!strcmp(spec->type, "edu"))
+		return create_edu(spec, err, err_len);
+	if (!strcmp(spec->type, "mtty"))
+		return create_mtty(spec, err, err_len);
 	snprintf(err, err_len, "unknown device type \"%s\"", spec->type);
 	return NULL;
 }

@@ -131,6 +131,25 @@ UVFIO_API int uvfio_pci_set_reset_mode(struct uvfio_pci *pci, int mode);
 UVFIO_API int uvfio_pci_set_intx_pin(struct uvfio_pci *pci, uint8_t pin);
 
 /*
+ * Set config bytes the core does not manage (device-specific registers
+ * outside any capability, or a fixed Status value such as DEVSEL timing).
+ * They are read-only unless ops->config_write handles them.  Must not
+ * touch the BAR or ROM registers.  Before realize.
+ */
+UVFIO_API int uvfio_pci_config_init(struct uvfio_pci *pci, unsigned int offset,
+				    const void *data, size_t len);
+
+/*
+ * Override the vector count GET_IRQ_INFO reports for irq index @index
+ * (by default derived from the pin and the capabilities), e.g. MSI
+ * vectors without an MSI capability in config space, as mdev samples
+ * report; or -1 to leave the index out (GET_IRQ_INFO and SET_IRQS fail
+ * with -EINVAL).  Before realize.
+ */
+UVFIO_API int uvfio_pci_set_irq_count(struct uvfio_pci *pci,
+				      unsigned int index, int count);
+
+/*
  * Capabilities, linked in the order added.  Each returns the capability's
  * offset in config space, or a negative errno.
  *   PM: D0/D3hot; power-state writes reach ops->power_state.

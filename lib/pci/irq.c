@@ -154,7 +154,7 @@ int pci_irq_enable(struct uvfio_device *dev, unsigned int index,
 	if (index == UVFIO_PCI_MSI_IRQ_INDEX) {
 		pci->msi_qmax = nvec ? (unsigned int)fls_u32(2 * nvec - 1) - 1 :
 				       0;
-		if (!nvec)
+		if (!nvec && pci->msi)
 			put16(pci->cfg, pci->msi + 2,
 			      cfg_get16(pci, pci->msi + 2) &
 				      (uint16_t)~PCI_MSI_FLAGS_ENABLE);
@@ -172,7 +172,7 @@ int uvfio_pci_irq_raise(struct uvfio_pci *pci, unsigned int vector)
 	int ret = 0;
 
 	pthread_mutex_lock(&pci->irq_lock);
-	if (pci->msix &&
+	if (pci->msix_nvec &&
 	    uvfio_device_irq_enabled(dev, UVFIO_PCI_MSIX_IRQ_INDEX) > 0) {
 		if (vector >= pci->msix_nvec)
 			ret = -EINVAL;
@@ -182,7 +182,7 @@ int uvfio_pci_irq_raise(struct uvfio_pci *pci, unsigned int vector)
 		else
 			uvfio_device_irq_trigger(dev, UVFIO_PCI_MSIX_IRQ_INDEX,
 						 vector);
-	} else if (pci->msi &&
+	} else if (pci->msi_nvec &&
 		   uvfio_device_irq_enabled(dev, UVFIO_PCI_MSI_IRQ_INDEX) > 0) {
 		if (vector >= pci->msi_nvec)
 			ret = -EINVAL;
@@ -223,40 +223,57 @@ void pci_irq_reset(struct uvfio_pci *pci)
 	uvfio_pci_irq_lower(pci);
 }
 
+/* One index: the kernel's count unless overridden; -1 leaves it out. */
+static int add_index(struct uvfio_pci *pci, unsigned int index, int count,
+		     uint32_t flags, bool single)
+{
+	int ret;
+
+	if (pci->irq_count[index] != IRQ_COUNT_AUTO)
+		count = pci->irq_count[index];
+	if (count < 0)
+		return 0;
+	ret = uvfio_device_add_irq(pci->dev, index, (uint32_t)count, flags);
+	if (!ret && single)
+		ret = uvfio_device_set_irq_single(pci->dev, index);
+	return ret;
+}
+
 /* The five vfio-pci indices with the kernel's counts and flags. */
 int pci_irqs_realize(struct uvfio_pci *pci)
 {
-	struct uvfio_device *dev = pci->dev;
+	const uint32_t block = UVFIO_IRQ_INFO_EVENTFD | UVFIO_IRQ_INFO_NORESIZE;
+	const uint32_t level = UVFIO_IRQ_INFO_EVENTFD | UVFIO_IRQ_INFO_MASKABLE |
+			       UVFIO_IRQ_INFO_AUTOMASKED;
 	int ret;
 
-	ret = uvfio_device_add_irq(
-		dev, UVFIO_PCI_INTX_IRQ_INDEX, pci->intx_pin ? 1 : 0,
-		UVFIO_IRQ_INFO_EVENTFD | UVFIO_IRQ_INFO_MASKABLE |
-			UVFIO_IRQ_INFO_AUTOMASKED);
+	/* MSI vectors may exist without the capability (mdev samples). */
+	if (pci->irq_count[UVFIO_PCI_MSI_IRQ_INDEX] >= 0)
+		pci->msi_nvec =
+			(unsigned int)pci->irq_count[UVFIO_PCI_MSI_IRQ_INDEX];
+	if (pci->irq_count[UVFIO_PCI_MSIX_IRQ_INDEX] >= 0 &&
+	    (unsigned int)pci->irq_count[UVFIO_PCI_MSIX_IRQ_INDEX] <
+		    pci->msix_nvec)
+		pci->msix_nvec =
+			(unsigned int)pci->irq_count[UVFIO_PCI_MSIX_IRQ_INDEX];
+	if (pci->irq_count[UVFIO_PCI_MSIX_IRQ_INDEX] == -1)
+		pci->msix_nvec = 0;
+
+	ret = add_index(pci, UVFIO_PCI_INTX_IRQ_INDEX, pci->intx_pin ? 1 : 0,
+			level, false);
 	if (!ret)
-		ret = uvfio_device_add_irq(dev, UVFIO_PCI_MSI_IRQ_INDEX,
-					   pci->msi ? pci->msi_nvec : 0,
-					   UVFIO_IRQ_INFO_EVENTFD |
-						   UVFIO_IRQ_INFO_NORESIZE);
+		ret = add_index(pci, UVFIO_PCI_MSI_IRQ_INDEX,
+				(int)pci->msi_nvec, block, false);
 	if (!ret)
-		ret = uvfio_device_add_irq(dev, UVFIO_PCI_MSIX_IRQ_INDEX,
-					   pci->msix ? pci->msix_nvec : 0,
-					   UVFIO_IRQ_INFO_EVENTFD |
-						   UVFIO_IRQ_INFO_NORESIZE);
+		ret = add_index(pci, UVFIO_PCI_MSIX_IRQ_INDEX,
+				(int)pci->msix_nvec, block, false);
 	/* ERR exists on PCI Express only: elsewhere GET_IRQ_INFO fails. */
-	if (!ret && pci->pcie)
-		ret = uvfio_device_add_irq(dev, UVFIO_PCI_ERR_IRQ_INDEX, 1,
-					   UVFIO_IRQ_INFO_EVENTFD |
-						   UVFIO_IRQ_INFO_NORESIZE);
-	if (!ret && pci->pcie)
-		ret = uvfio_device_set_irq_single(dev, UVFIO_PCI_ERR_IRQ_INDEX);
 	if (!ret)
-		ret = uvfio_device_add_irq(dev, UVFIO_PCI_REQ_IRQ_INDEX, 1,
-					   UVFIO_IRQ_INFO_EVENTFD |
-						   UVFIO_IRQ_INFO_NORESIZE);
+		ret = add_index(pci, UVFIO_PCI_ERR_IRQ_INDEX,
+				pci->pcie ? 1 : -1, block, true);
 	if (!ret)
-		ret = uvfio_device_set_irq_single(dev, UVFIO_PCI_REQ_IRQ_INDEX);
+		ret = add_index(pci, UVFIO_PCI_REQ_IRQ_INDEX, 1, block, true);
 	if (!ret)
-		ret = uvfio_device_set_num_irqs(dev, UVFIO_PCI_NUM_IRQS);
+		ret = uvfio_device_set_num_irqs(pci->dev, UVFIO_PCI_NUM_IRQS);
 	return ret;
 }

@@ -90,7 +90,10 @@ struct uvfio_pci {
 
 	unsigned int power_state;
 	int reset_mode; /* UVFIO_PCI_RESET_* */
+	int irq_count[UVFIO_PCI_NUM_IRQS]; /* overrides; IRQ_COUNT_AUTO */
 };
+
+#define IRQ_COUNT_AUTO (-2)
 
 /* Little-endian config accessors (PCI is little-endian). */
 static inline uint16_t cfg_get16(const struct uvfio_pci *pci, unsigned int off)

@@ -55,6 +55,8 @@ struct uvfio_pci *uvfio_pci_new(const char *name,
 	pci->cap_last_next = PCI_CAPABILITY_LIST;
 	pci->ecap_next = 0x100;
 	pthread_mutex_init(&pci->irq_lock, NULL);
+	for (unsigned int i = 0; i < UVFIO_PCI_NUM_IRQS; i++)
+		pci->irq_count[i] = IRQ_COUNT_AUTO;
 	pci_config_init_header(pci, ids);
 	uvfio_device_set_flags(pci->dev, UVFIO_DEVICE_FLAGS_PCI);
 	return pci;
@@ -187,6 +189,32 @@ int uvfio_pci_set_intx_pin(struct uvfio_pci *pci, uint8_t pin)
 	pci->cfg[PCI_INTERRUPT_PIN] = pin;
 	if (pin)
 		command_allow(pci, PCI_COMMAND_INTX_DISABLE);
+	return 0;
+}
+
+int uvfio_pci_config_init(struct uvfio_pci *pci, unsigned int offset,
+			  const void *data, size_t len)
+{
+	if (pci->realized)
+		return -EBUSY;
+	if (!data || offset >= pci->space || len > pci->space - offset ||
+	    (offset < PCI_ROM_ADDRESS + 4 &&
+	     offset + len > PCI_BASE_ADDRESS_0))
+		return -EINVAL;
+	memcpy(pci->cfg + offset, data, len);
+	return 0;
+}
+
+int uvfio_pci_set_irq_count(struct uvfio_pci *pci, unsigned int index,
+			    int count)
+{
+	if (pci->realized)
+		return -EBUSY;
+	if (index >= UVFIO_PCI_NUM_IRQS || count < -1 ||
+	    count > (index == UVFIO_PCI_MSIX_IRQ_INDEX ? 2048 :
+			     index == UVFIO_PCI_MSI_IRQ_INDEX ? 32 : 1))
+		return -EINVAL;
+	pci->irq_count[index] = count;
 	return 0;
 }
 
