@@ -14,9 +14,8 @@
  *   uvfio_device_realize()      freeze the configuration
  *   uvfio_device_get_*(), uvfio_device_region_access(), uvfio_device_set_irqs(),
  *   uvfio_device_feature(), uvfio_device_reset(), uvfio_device_irq_*(),
- *   uvfio_region_memory(_fd)()
- *                               use, from any thread; -ENODEV (NULL for
- *                               uvfio_region_memory()) before realize
+ *   uvfio_region_memory_fd()
+ *                               use, from any thread; -ENODEV before realize
  *   uvfio_device_destroy()      release everything
  *
  * Thread-safety: configuration calls are not thread-safe and fail with
@@ -303,7 +302,8 @@ UVFIO_API ssize_t uvfio_device_region_access(struct uvfio_device *dev,
 
 /*
  * Region memory, for the device's own use: the mapping of a has_memory
- * region (NULL otherwise, and before realize), valid until destroy.  And
+ * region (NULL otherwise), from the region's addition until destroy, so a
+ * driver may fill it while configuring.  And
  * its memfd, owned by the device (dup it to keep it), for a transport to
  * pass to a client; -ENOENT if the region has no memory, -ENODEV before
  * realize.

@@ -346,11 +346,9 @@ ssize_t uvfio_device_region_access(struct uvfio_device *dev, unsigned int index,
 
 void *uvfio_region_memory(struct uvfio_device *dev, unsigned int index)
 {
-	struct uvfio_region *r;
+	/* Also before realize: a driver fills its memory while configuring. */
+	struct uvfio_region *r = region_get(dev, index);
 
-	if (!dev->realized)
-		return NULL;
-	r = region_get(dev, index);
 	return r ? r->mem : NULL;
 }
 

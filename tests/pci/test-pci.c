@@ -555,6 +555,54 @@ static void test_mem_enable_pm_and_flr(void **state)
 	uvfio_pci_destroy(pci);
 }
 
+/* MSI-X in a mappable memory BAR: MSIX_MAPPABLE, table in BAR memory. */
+static void test_msix_mappable(void **state)
+{
+	struct state s = { 0 };
+	struct uvfio_pci *pci = uvfio_pci_new("mappable", &ops, &s, &ids,
+					      UVFIO_PCI_CONFIG_SIZE);
+	struct uvfio_device *dev;
+	uint8_t buf[128], *mem, ctrl = 0;
+	struct uvfio_region_info *r = (void *)buf;
+	int efd = test_eventfd();
+
+	(void)state;
+	assert_int_equal(uvfio_pci_add_bar(pci, 0, 0x4000,
+					   UVFIO_PCI_BAR_MEMORY |
+						   UVFIO_PCI_BAR_MMAP),
+			 0);
+	assert_int_equal(uvfio_pci_add_msix(pci, 4, 0, 0x2000, 0, 0x3000),
+			 0x40);
+	assert_int_equal(uvfio_pci_realize(pci), 0);
+	dev = uvfio_pci_device(pci);
+	r->argsz = sizeof(buf);
+	r->index = 0;
+	assert_int_equal(uvfio_device_get_region_info(dev, r), 0);
+	assert_true(r->flags & UVFIO_REGION_INFO_FLAG_MMAP);
+	assert_non_null(uvfio_info_cap_find(buf, r->argsz, r->cap_offset,
+					    UVFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
+					    8));
+	/* The table lives in the BAR's memory (what a mapping sees), but
+	 * region access still reads 0xff there. */
+	mem = uvfio_pci_bar_memory(pci, 0);
+	assert_int_equal(mem[0x2000 + 12] & 1, 1);
+	assert_int_equal(uvfio_device_region_access(dev, 0, 0x2000 + 12, &ctrl,
+						    1, false),
+			 1);
+	assert_int_equal(ctrl, 0xff);
+	bind(dev, UVFIO_PCI_MSIX_IRQ_INDEX, 1, &efd);
+	assert_int_equal(mem[0x2000 + 12] & 1, 0);
+	/* Masking through the mapping holds the vector pending. */
+	mem[0x2000 + 12] |= 1;
+	uvfio_pci_irq_raise(pci, 0);
+	assert_int_equal(test_eventfd_count(efd), 0);
+	assert_int_equal(mem[0x3000] & 1, 1);
+	assert_int_equal(uvfio_pci_msix_mask(pci, 0, false), 0);
+	assert_int_equal(test_eventfd_count(efd), 1);
+	uvfio_pci_destroy(pci);
+	close(efd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_capability_chains),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_msix_masking),
+		cmocka_unit_test(test_msix_mappable),
 		cmocka_unit_test(test_msi),
 		cmocka_unit_test(test_intx_disable_and_level),
 		cmocka_unit_test(test_mem_enable_pm_and_flr),
