@@ -7,8 +7,9 @@
  *
  * The whole input is queued on a socketpair before the server reads it, so
  * a stream of several messages is one input; the server's replies are
- * drained as it goes.  The send timeout is zero: a reply that does not fit
- * breaks the connection at once instead of waiting.
+ * drained as it goes (a reply that does not fit waits in the connection's
+ * output queue for the next step).  The DMA timeout is zero: a DMA through
+ * the client fails at once instead of waiting for a reply.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -40,6 +41,9 @@ static void init(void)
 		abort();
 	uvfio_device_set_log(dev, quiet, NULL, UVFIO_LOG_DEBUG);
 	srv.opts.msg_timeout_ms = 0;
+	/* No event loop: the connection is driven by hand below. */
+	worker.epfd = -1;
+	worker.wake_fd = -1;
 	worker.thread = pthread_self();
 	ep.srv = &srv;
 	ep.worker = &worker;

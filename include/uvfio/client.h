@@ -31,7 +31,8 @@ extern "C" {
 struct uvfio_client;
 
 struct uvfio_client_opts {
-	/* Wait for a reply at most this long (ms); 0 picks 5000. */
+	/* A request may take at most this long (ms), from sending it to its
+	 * reply, whatever else the server sends meanwhile; 0 picks 5000. */
 	int timeout_ms;
 	/* Ask for a twin socket for the server's DMA requests. */
 	bool twin_socket;
@@ -44,7 +45,11 @@ uvfio_client_open(const char *name, const struct uvfio_client_opts *opts);
 /* Close the connection and free the handle.  NULL is a no-op. */
 UVFIO_API void uvfio_client_close(struct uvfio_client *c);
 
-/* What the server negotiated. */
+/*
+ * What the server negotiated, within this library's own limits (at most
+ * 1 MiB per transfer and 16 fds per message, whatever the server offers).
+ * A server that takes less than 4096 bytes per transfer is refused.
+ */
 struct uvfio_client_caps {
 	uint16_t major, minor;
 	uint32_t max_msg_fds;
@@ -63,7 +68,8 @@ UVFIO_API int uvfio_client_device_info(struct uvfio_client *c,
 
 /*
  * VFIO_DEVICE_GET_REGION_INFO, capabilities included: *@info is set to a
- * malloc'ed reply of the full size the device needs (free() it).
+ * malloc'ed reply of the full size the device needs (free() it).  -EPROTO
+ * if the server's reply is malformed or needs more than a message holds.
  */
 UVFIO_API int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
 				       struct uvfio_region_info **info);
@@ -82,7 +88,11 @@ UVFIO_API int uvfio_client_set_irqs(struct uvfio_client *c,
 /* VFIO_DEVICE_RESET. */
 UVFIO_API int uvfio_client_reset(struct uvfio_client *c);
 
-/* VFIO_DEVICE_FEATURE: @feature->argsz covers header and payload. */
+/*
+ * VFIO_DEVICE_FEATURE: @feature->argsz covers header and payload.  A GET
+ * fills the payload only (argsz and flags stay as they are); -EPROTO if
+ * the reply is shorter than the header or larger than argsz.
+ */
 UVFIO_API int uvfio_client_feature(struct uvfio_client *c,
 				   struct uvfio_device_feature *feature);
 
@@ -107,8 +117,10 @@ UVFIO_API int uvfio_client_region_write_posted(struct uvfio_client *c,
 
 /*
  * Map [@offset, @offset + @size) of a mappable region (a sparse area, or
- * the whole region when it has none) into this process.  *@addr receives
- * the mapping; release it with munmap().
+ * the whole region when it has none) into this process: the bytes of the
+ * fd the server gave, from the offset its region info gave.  -EINVAL if
+ * the region is not mappable or the range leaves it.  *@addr receives the
+ * mapping; release it with munmap().
  */
 UVFIO_API int uvfio_client_region_mmap(struct uvfio_client *c, uint32_t index,
 				       uint64_t offset, uint64_t size, int prot,
@@ -127,7 +139,11 @@ UVFIO_API int uvfio_client_dma_unmap(struct uvfio_client *c, uint64_t iova,
 				     uint64_t size);
 UVFIO_API int uvfio_client_dma_unmap_all(struct uvfio_client *c);
 
-/* Guest-memory helper: @size bytes of shared memory in a memfd. */
+/*
+ * Guest-memory helper: @size bytes of shared memory in a memfd, sealed at
+ * that size (F_SEAL_SHRINK | F_SEAL_GROW), as servers require of memory
+ * they map.
+ */
 struct uvfio_client_buffer {
 	void *addr;
 	size_t size;

@@ -35,11 +35,19 @@ struct uvfio_dma;
 
 /* Defaults, the vfio-user protocol's. */
 #define UVFIO_DMA_DEFAULT_MAX_MAPS 65535
+/*
+ * Of those, windows backed by a file descriptor: each is a mapping of this
+ * process (the kernel allows about 65530 in all, vm.max_map_count), so a
+ * client must not be able to spend them.
+ */
+#define UVFIO_DMA_DEFAULT_MAX_FD_MAPS 1024
 
 /*
  * Message-based access to [@iova, @iova + @len) of a window without memory:
  * copy into @buf (read) or out of it (write).  Returns 0 or a negative
- * errno.  Called without any address-space lock held.
+ * errno.  Called without any address-space lock held, possibly from
+ * several threads at once.  It must not set the message handler of its
+ * own address space (that waits for it to return).
  */
 typedef int (*uvfio_dma_msg_fn)(void *opaque, uint64_t iova, void *buf,
 				size_t len, bool is_write);
@@ -54,7 +62,10 @@ typedef void (*uvfio_dma_dirty_fn)(void *opaque, uint64_t iova, uint64_t len);
 /* An empty address space.  NULL with errno set on failure. */
 UVFIO_API struct uvfio_dma *uvfio_dma_new(void);
 
-/* Unmap everything and free. NULL is a no-op. */
+/*
+ * Unmap everything and free.  NULL is a no-op.  No access may be in
+ * progress, nor start.
+ */
 UVFIO_API void uvfio_dma_destroy(struct uvfio_dma *dma);
 
 /*
@@ -64,7 +75,32 @@ UVFIO_API void uvfio_dma_destroy(struct uvfio_dma *dma);
 UVFIO_API void uvfio_dma_set_max_maps(struct uvfio_dma *dma,
 				      unsigned int max_maps);
 
-/* Route accesses to message-based windows; NULL makes them fail -EFAULT. */
+/*
+ * Limit the number of simultaneous windows backed by a file descriptor
+ * (default UVFIO_DMA_DEFAULT_MAX_FD_MAPS), within the overall limit.  Takes
+ * effect for later maps.
+ */
+UVFIO_API void uvfio_dma_set_max_fd_maps(struct uvfio_dma *dma,
+					 unsigned int max_fd_maps);
+
+/*
+ * Policy for fd-backed windows (default off): when @require is true,
+ * uvfio_dma_map() takes only a file sealed against shrinking (F_SEAL_SHRINK
+ * in F_GET_SEALS, as a memfd created with MFD_ALLOW_SEALING can be) and
+ * refuses any other with -EPERM.  Without the seal, whoever holds the fd
+ * can truncate it after the map, and a device access to the vanished pages
+ * kills this process with SIGBUS.  Takes effect for later maps.
+ */
+UVFIO_API void uvfio_dma_set_require_seals(struct uvfio_dma *dma, bool require);
+
+/*
+ * Route accesses to message-based windows; NULL makes them fail -EFAULT.
+ * Accesses that start after this call use the new handler; calls to the
+ * previous one that are in progress are waited for, so once this returns
+ * nothing uses the previous handler or its @opaque any more (set NULL, then
+ * free what @opaque points to).  Must not be called from inside a handler
+ * of the same address space.
+ */
 UVFIO_API void uvfio_dma_set_msg_handler(struct uvfio_dma *dma,
 					 uvfio_dma_msg_fn fn, void *opaque);
 
@@ -75,10 +111,14 @@ UVFIO_API void uvfio_dma_set_dirty_hook(struct uvfio_dma *dma,
 /*
  * Map window [@iova, @iova + @size) with UVFIO_DMA_READ/_WRITE @prot.
  * @fd >= 0: the window is @size bytes of @fd from @fd_offset, mapped shared;
- * the fd is not kept (the caller still owns it).  @fd < 0: message-based.
+ * the fd is not kept (the caller still owns it).  The bytes must lie within
+ * the file as fstat() sees it now (so a file that can be truncated later
+ * needs uvfio_dma_set_require_seals()).  @fd < 0: message-based.
  * Errors: -EINVAL (size 0, wrap-around, unknown prot bits, no prot,
- * @fd_offset not page-aligned), -EEXIST (overlaps a window), -ENOSPC (max
- * maps reached), or the errno of mmap().
+ * @fd_offset not page-aligned, @fd_offset + @size beyond the file's size),
+ * -EEXIST (overlaps a window), -ENOSPC (max maps or max fd maps reached),
+ * -EPERM (seals required and the file is not sealed against shrinking),
+ * or the errno of fstat() or mmap().
  */
 UVFIO_API int uvfio_dma_map(struct uvfio_dma *dma, uint64_t iova, uint64_t size,
 			    uint32_t prot, int fd, uint64_t fd_offset);

@@ -13,7 +13,27 @@
  * next client.  The device keeps its state, as the vfio-user spec asks: a
  * client may reconnect, and a migration destination must keep what was
  * loaded into it.  (The kernel instead resets a vfio-pci device on its
- * last close; a client that wants that sends DEVICE_RESET.)
+ * last close; a client that wants that sends DEVICE_RESET.)  Device
+ * threads in the middle of DMA through the departing client (on the twin
+ * socket) get an error, and the connection is freed only once they are
+ * out of it.
+ *
+ * What a client can make the server hold is bounded:
+ * - Guest memory shared with DMA_MAP must be a file sealed against
+ *   shrinking (F_SEAL_SHRINK; QEMU's memory-backend-memfd with seal=on, its
+ *   default, and uvfio_client_buffer_alloc() are), and the window must lie
+ *   within the file: else the map fails with EPERM / EINVAL and a warning
+ *   says why.  A client that truncated mapped memory would otherwise crash
+ *   the server with SIGBUS.  At most UVFIO_DMA_DEFAULT_MAX_FD_MAPS windows
+ *   per device are fd-backed (ENOSPC beyond).
+ * - Replies the client does not read are queued, never waited for; while
+ *   more than 1 MiB of them wait, the client's commands are left unread.
+ * - While the server waits for a DMA reply on the main socket, commands
+ *   that arrive are kept (up to 256 messages, 8 MiB) and handled in order
+ *   afterwards; a client that sends more, or that sends part of a message
+ *   and stalls past the DMA timeout, is disconnected.
+ * - DMA requests carry at most min(client's max_data_xfer_size, 1 MiB); a
+ *   client offering less than 4096 bytes per transfer is refused.
  *
  * Thread-safety: uvfio_server_new/add_device/start/stop/destroy are for one
  * controlling thread.  Devices must be realized before they are added and
@@ -36,8 +56,9 @@ struct uvfio_server;
 struct uvfio_server_opts {
 	/* Worker threads running event loops; 0 picks 2. */
 	unsigned int threads;
-	/* How long to wait for a client's reply or for room to send (ms); 0
-	 * picks 5000, QEMU's own x-msg-timeout. */
+	/* How long one DMA round trip through the client may take, request
+	 * sent and reply received (ms); 0 picks 5000, QEMU's own
+	 * x-msg-timeout. */
 	int msg_timeout_ms;
 	/* Mode of created sockets; 0 picks 0600. */
 	unsigned int socket_mode;
@@ -50,18 +71,24 @@ uvfio_server_new(const struct uvfio_server_opts *opts);
 /*
  * Serve @dev on a new UNIX socket at @path (an existing socket file there
  * is replaced; any other file is an error, -EEXIST).  Before or after
- * start.  Returns 0 or a negative errno.
+ * start.  A device is served once: -EBUSY if this server already serves
+ * it.  Returns 0 or a negative errno.
  */
 UVFIO_API int uvfio_server_add_device(struct uvfio_server *srv,
 				      struct uvfio_device *dev,
 				      const char *path);
 
-/* Start the worker threads. */
+/*
+ * Start the worker threads: 0, -EBUSY if started, or the errno of
+ * pthread_create(), in which case no thread is left running and the server
+ * is as before the call (it may be started again).
+ */
 UVFIO_API int uvfio_server_start(struct uvfio_server *srv);
 
 /*
  * Stop the threads, drop every client (releasing what they set up, as on
- * a disconnect), close the listeners and remove their socket files.
+ * a disconnect), close the listeners and remove their socket files.  The
+ * devices are no longer added: add them again before the next start.
  */
 UVFIO_API void uvfio_server_stop(struct uvfio_server *srv);
 

@@ -6,11 +6,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <uvfio/dma.h>
@@ -48,6 +50,9 @@ struct uvfio_dma {
 	unsigned int nr;
 	unsigned int slots;
 	unsigned int max_maps;
+	unsigned int nr_fd; /* windows backed by a file descriptor */
+	unsigned int max_fd_maps;
+	bool require_seals;
 	/*
 	 * Index of the window found last.  Only a hint: concurrent readers
 	 * update it under the read lock, so it is accessed atomically, and
@@ -56,6 +61,19 @@ struct uvfio_dma {
 	unsigned int last_hit;
 	uvfio_dma_msg_fn msg_fn;
 	void *msg_opaque;
+	/*
+	 * Handler calls in progress, counted per handler generation (its
+	 * parity): an access registers under the read lock, in the same
+	 * critical section that fetched the handler, so a setter that bumps
+	 * the generation under the write lock knows exactly which calls may
+	 * still use the handler it replaced, and waits for them.  Setters are
+	 * serialized by msg_setter.
+	 */
+	pthread_mutex_t msg_setter;
+	pthread_mutex_t msg_mutex;
+	pthread_cond_t msg_idle;
+	unsigned int msg_gen;
+	unsigned int msg_busy[2];
 	uvfio_dma_dirty_fn dirty_fn;
 	void *dirty_opaque;
 };
@@ -85,7 +103,11 @@ struct uvfio_dma *uvfio_dma_new(void)
 		errno = ret;
 		return NULL;
 	}
+	pthread_mutex_init(&dma->msg_setter, NULL);
+	pthread_mutex_init(&dma->msg_mutex, NULL);
+	pthread_cond_init(&dma->msg_idle, NULL);
 	dma->max_maps = UVFIO_DMA_DEFAULT_MAX_MAPS;
+	dma->max_fd_maps = UVFIO_DMA_DEFAULT_MAX_FD_MAPS;
 	return dma;
 }
 
@@ -94,6 +116,9 @@ void uvfio_dma_destroy(struct uvfio_dma *dma)
 	if (!dma)
 		return;
 	uvfio_dma_unmap_all(dma);
+	pthread_cond_destroy(&dma->msg_idle);
+	pthread_mutex_destroy(&dma->msg_mutex);
+	pthread_mutex_destroy(&dma->msg_setter);
 	pthread_rwlock_destroy(&dma->lock);
 	free(dma);
 }
@@ -105,13 +130,44 @@ void uvfio_dma_set_max_maps(struct uvfio_dma *dma, unsigned int max_maps)
 	pthread_rwlock_unlock(&dma->lock);
 }
 
+void uvfio_dma_set_max_fd_maps(struct uvfio_dma *dma, unsigned int max_fd_maps)
+{
+	pthread_rwlock_wrlock(&dma->lock);
+	dma->max_fd_maps = max_fd_maps;
+	pthread_rwlock_unlock(&dma->lock);
+}
+
+void uvfio_dma_set_require_seals(struct uvfio_dma *dma, bool require)
+{
+	pthread_rwlock_wrlock(&dma->lock);
+	dma->require_seals = require;
+	pthread_rwlock_unlock(&dma->lock);
+}
+
+/*
+ * The new handler is visible to accesses that start from now on; calls to
+ * the old one that are in progress were registered in the old generation,
+ * and we wait for them to return.
+ */
 void uvfio_dma_set_msg_handler(struct uvfio_dma *dma, uvfio_dma_msg_fn fn,
 			       void *opaque)
 {
+	unsigned int old;
+
+	pthread_mutex_lock(&dma->msg_setter);
 	pthread_rwlock_wrlock(&dma->lock);
 	dma->msg_fn = fn;
 	dma->msg_opaque = opaque;
+	pthread_mutex_lock(&dma->msg_mutex);
+	old = dma->msg_gen++ & 1;
+	pthread_mutex_unlock(&dma->msg_mutex);
 	pthread_rwlock_unlock(&dma->lock);
+
+	pthread_mutex_lock(&dma->msg_mutex);
+	while (dma->msg_busy[old])
+		pthread_cond_wait(&dma->msg_idle, &dma->msg_mutex);
+	pthread_mutex_unlock(&dma->msg_mutex);
+	pthread_mutex_unlock(&dma->msg_setter);
 }
 
 /*
@@ -216,6 +272,33 @@ static void window_release(struct dma_window *w)
 		munmap(w->mem, w->map_len);
 }
 
+/*
+ * Whether @size bytes of @fd from @fd_offset may be mapped: they must lie
+ * inside the file, or a device access beyond its end would be a SIGBUS.
+ * With seals required, the file must also be unable to shrink later; the
+ * seals are read first, so the size seen next is a floor for good.
+ */
+static int fd_check(const struct uvfio_dma *dma, int fd, uint64_t fd_offset,
+		    uint64_t size)
+{
+	struct stat st;
+
+	if (dma->require_seals) {
+		int seals = fcntl(fd, F_GET_SEALS);
+
+		if (seals < 0 && errno == EBADF)
+			return -EBADF;
+		if (seals < 0 || !(seals & F_SEAL_SHRINK))
+			return -EPERM;
+	}
+	if (fstat(fd, &st))
+		return -errno;
+	if (st.st_size < 0 || fd_offset > (uint64_t)st.st_size ||
+	    size > (uint64_t)st.st_size - fd_offset)
+		return -EINVAL;
+	return 0;
+}
+
 int uvfio_dma_map(struct uvfio_dma *dma, uint64_t iova, uint64_t size,
 		  uint32_t prot, int fd, uint64_t fd_offset)
 {
@@ -225,7 +308,7 @@ int uvfio_dma_map(struct uvfio_dma *dma, uint64_t iova, uint64_t size,
 		.prot = prot,
 	};
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	if (!size || w.last < iova || !prot || (prot & ~DMA_PROT_MASK))
 		return -EINVAL;
@@ -239,7 +322,11 @@ int uvfio_dma_map(struct uvfio_dma *dma, uint64_t iova, uint64_t size,
 		ret = -EEXIST;
 	else if (dma->nr >= dma->max_maps)
 		ret = -ENOSPC;
-	else
+	else if (fd >= 0 && dma->nr_fd >= dma->max_fd_maps)
+		ret = -ENOSPC;
+	else if (fd >= 0)
+		ret = fd_check(dma, fd, fd_offset, size);
+	if (!ret)
 		ret = dma_grow(dma);
 	if (!ret && fd >= 0)
 		ret = window_mmap(&w, fd, fd_offset);
@@ -248,6 +335,8 @@ int uvfio_dma_map(struct uvfio_dma *dma, uint64_t iova, uint64_t size,
 			(dma->nr - i) * sizeof(*dma->win));
 		dma->win[i] = w;
 		dma->nr++;
+		if (w.mem)
+			dma->nr_fd++;
 	}
 	pthread_rwlock_unlock(&dma->lock);
 	return ret;
@@ -270,6 +359,8 @@ int uvfio_dma_unmap(struct uvfio_dma *dma, uint64_t iova, uint64_t size)
 	}
 	gone = dma->win[i];
 	dma->nr--;
+	if (gone.mem)
+		dma->nr_fd--;
 	memmove(&dma->win[i], &dma->win[i + 1],
 		(dma->nr - i) * sizeof(*dma->win));
 	pthread_rwlock_unlock(&dma->lock);
@@ -288,6 +379,7 @@ void uvfio_dma_unmap_all(struct uvfio_dma *dma)
 	nr = dma->nr;
 	dma->win = NULL;
 	dma->nr = 0;
+	dma->nr_fd = 0;
 	dma->slots = 0;
 	pthread_rwlock_unlock(&dma->lock);
 	for (unsigned int i = 0; i < nr; i++)
@@ -374,14 +466,16 @@ static void dma_copy(struct uvfio_dma *dma, unsigned int i, uint64_t iova,
 /*
  * Everything is checked under the read lock before a byte moves.  Message
  * pieces go last, with the lock dropped: the handler waits for the peer,
- * and a window unmapped meanwhile is the peer's to refuse.
+ * and a window unmapped meanwhile is the peer's to refuse.  The handler
+ * and its opaque stay valid for those calls: uvfio_dma_set_msg_handler()
+ * waits for calls in progress before it returns.
  */
 static int dma_access(struct uvfio_dma *dma, uint64_t iova, uint8_t *buf,
 		      size_t len, bool is_write)
 {
 	struct dma_piece inline_pieces[DMA_INLINE_PIECES];
 	struct dma_piece *pieces = inline_pieces;
-	unsigned int first, nr_msg = 0;
+	unsigned int first, nr_msg = 0, gen = 0;
 	uvfio_dma_msg_fn msg_fn;
 	void *msg_opaque;
 	int ret;
@@ -407,12 +501,25 @@ static int dma_access(struct uvfio_dma *dma, uint64_t iova, uint8_t *buf,
 	}
 	msg_fn = dma->msg_fn;
 	msg_opaque = dma->msg_opaque;
+	if (nr_msg) {
+		/* Registered before the lock drops: see msg_busy. */
+		pthread_mutex_lock(&dma->msg_mutex);
+		gen = dma->msg_gen & 1;
+		dma->msg_busy[gen]++;
+		pthread_mutex_unlock(&dma->msg_mutex);
+	}
 	dma_copy(dma, first, iova, buf, len, is_write, pieces);
 	pthread_rwlock_unlock(&dma->lock);
 
 	for (unsigned int i = 0; i < nr_msg && !ret; i++)
 		ret = msg_fn(msg_opaque, pieces[i].iova,
 			     buf + pieces[i].buf_off, pieces[i].len, is_write);
+	if (nr_msg) {
+		pthread_mutex_lock(&dma->msg_mutex);
+		if (!--dma->msg_busy[gen])
+			pthread_cond_broadcast(&dma->msg_idle);
+		pthread_mutex_unlock(&dma->msg_mutex);
+	}
 	if (pieces != inline_pieces)
 		free(pieces);
 	/* The handler promises 0 or -errno; don't pass on anything else. */

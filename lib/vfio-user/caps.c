@@ -94,10 +94,17 @@ static int parse_caps_object(struct json_object *c, struct vfu_caps *caps,
 		return ret;
 	if (ret)
 		caps->max_msg_fds = (uint32_t)v;
-	ret = get_number(c, "max_data_xfer_size", 1, VFU_LIMIT_MAX_DATA_XFER,
+	ret = get_number(c, "max_data_xfer_size", 0, VFU_LIMIT_MAX_DATA_XFER,
 			 &v, why, why_len);
 	if (ret < 0)
 		return ret;
+	if (ret && v < VFU_MIN_DATA_XFER) {
+		snprintf(why, why_len,
+			 "\"max_data_xfer_size\" %llu is below %u: DMA and "
+			 "region access would take a message per few bytes",
+			 (unsigned long long)v, VFU_MIN_DATA_XFER);
+		return -EINVAL;
+	}
 	if (ret)
 		caps->max_data_xfer_size = (uint32_t)v;
 	ret = get_number(c, "max_dma_maps", 1, UINT32_MAX, &v, why, why_len);

@@ -18,6 +18,8 @@
 /* What QEMU's client accepts from a server; sane limits for anyone. */
 #define VFU_LIMIT_MAX_MSG_FDS 1024
 #define VFU_LIMIT_MAX_DATA_XFER (64u << 20)
+/* Below a page, a transfer costs more in messages than it moves. */
+#define VFU_MIN_DATA_XFER 4096u
 
 struct vfu_caps {
 	uint32_t max_msg_fds;
@@ -41,7 +43,8 @@ void vfu_caps_default(struct vfu_caps *caps);
 /*
  * Parse @len bytes of VERSION payload after major/minor: empty, or a JSON
  * object NUL-terminated within @len.  Unknown keys are ignored; known keys
- * of the wrong type or out of range are refused.  Returns 0 or -EINVAL
+ * of the wrong type or out of range are refused (max_data_xfer_size below
+ * VFU_MIN_DATA_XFER too).  Returns 0 or -EINVAL
  * with a reason in @why (@why_len bytes).
  */
 int vfu_caps_parse(const char *json, size_t len, struct vfu_caps *caps,

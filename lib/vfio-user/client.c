@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,14 +37,20 @@ struct client_map {
 	uint8_t *vaddr;
 };
 
+/* What a region info reply said about mapping the region. */
+struct client_region {
+	int fd; /* -1: not mappable (or not asked yet) */
+	uint64_t offset, size;
+};
+
 struct uvfio_client {
 	int sock;
 	int twin;
 	int timeout_ms;
-	pthread_mutex_t lock; /* one request at a time */
+	pthread_mutex_t lock; /* one request at a time; guards region[] */
 	uint16_t next_id;
 	struct uvfio_client_caps caps;
-	int region_fd[MAX_REGIONS];
+	struct client_region region[MAX_REGIONS];
 
 	pthread_mutex_t maps_lock;
 	struct client_map *maps;
@@ -154,22 +161,28 @@ struct reply {
 	int fd;	    /* first descriptor received, or -1 */
 };
 
-/* Send a command and wait for its reply; c->lock held. */
+/*
+ * Send a command and wait for its reply; c->lock held.  One deadline for
+ * the whole request: whatever else the server sends meanwhile (its DMA
+ * requests, stale replies) does not extend it.
+ */
 static int transact_locked(struct uvfio_client *c, uint16_t cmd,
 			   const void *req, size_t req_len, const int *fds,
 			   unsigned int nr_fds, struct reply *out)
 {
 	struct vfu_header hdr = { .msg_id = c->next_id++, .command = cmd };
+	int64_t deadline = vfu_deadline(c->timeout_ms);
 	struct vfu_rx rx;
 	int ret;
 
-	ret = vfu_send(c->sock, &hdr, req, req_len, fds, nr_fds, c->timeout_ms);
+	ret = vfu_send_until(c->sock, &hdr, req, req_len, fds, nr_fds, deadline,
+			     NULL);
 	if (ret)
 		return ret;
 	vfu_rx_init(&rx);
 	for (;;) {
-		ret = vfu_rx_wait(c->sock, &rx, CLIENT_MAX_PAYLOAD,
-				  c->timeout_ms);
+		ret = vfu_rx_wait_until(c->sock, &rx, CLIENT_MAX_PAYLOAD,
+					deadline);
 		if (ret < 0)
 			break;
 		if (is_dma_request(&rx)) {
@@ -302,6 +315,11 @@ static int negotiate(struct uvfio_client *c, bool want_twin)
 		c->twin =
 			vfu_rx_take_fd(&rx, (unsigned int)theirs.twin_fd_index);
 	}
+	/* A message must fit both ways: what they take, what we take. */
+	if (theirs.max_msg_fds > CLIENT_MAX_MSG_FDS)
+		theirs.max_msg_fds = CLIENT_MAX_MSG_FDS;
+	if (theirs.max_data_xfer_size > CLIENT_MAX_XFER)
+		theirs.max_data_xfer_size = CLIENT_MAX_XFER;
 	c->caps = (struct uvfio_client_caps){
 		.major = ver->major,
 		.minor = ver->minor,
@@ -342,7 +360,7 @@ struct uvfio_client *uvfio_client_open(const char *name,
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms :
 						       DEFAULT_TIMEOUT_MS;
 	for (int i = 0; i < MAX_REGIONS; i++)
-		c->region_fd[i] = -1;
+		c->region[i].fd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->maps_lock, NULL);
 	c->sock = connect_unix(path);
@@ -380,8 +398,8 @@ void uvfio_client_close(struct uvfio_client *c)
 	if (c->twin >= 0)
 		close(c->twin);
 	for (int i = 0; i < MAX_REGIONS; i++)
-		if (c->region_fd[i] >= 0)
-			close(c->region_fd[i]);
+		if (c->region[i].fd >= 0)
+			close(c->region[i].fd);
 	free(c->maps);
 	pthread_mutex_destroy(&c->maps_lock);
 	pthread_mutex_destroy(&c->lock);
@@ -419,6 +437,26 @@ int uvfio_client_device_info(struct uvfio_client *c,
 	return 0;
 }
 
+/* Remember how region @index maps: @fd (taken) at @info's offset. */
+static void region_remember(struct uvfio_client *c, uint32_t index, int fd,
+			    const struct uvfio_region_info *info)
+{
+	if (index >= MAX_REGIONS) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->region[index].fd >= 0)
+		close(c->region[index].fd);
+	c->region[index] = (struct client_region){
+		.fd = fd,
+		.offset = info->offset,
+		.size = info->size,
+	};
+	pthread_mutex_unlock(&c->lock);
+}
+
 int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
 			     struct uvfio_region_info **info)
 {
@@ -434,10 +472,13 @@ int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
 
 		if (!rep)
 			return -ENOMEM;
-		ret = rep ? transact(c, VFU_CMD_DEVICE_GET_REGION_INFO, &req,
-				     sizeof(req), NULL, 0, &out) :
-			    -ENOMEM;
+		ret = transact(c, VFU_CMD_DEVICE_GET_REGION_INFO, &req,
+			       sizeof(req), NULL, 0, &out);
 		if (!ret && (out.len < sizeof(*rep) || out.len > argsz))
+			ret = -EPROTO;
+		/* A reply can never be larger than a message we take. */
+		if (!ret && rep->argsz > argsz &&
+		    (attempt || rep->argsz > CLIENT_MAX_PAYLOAD))
 			ret = -EPROTO;
 		if (ret) {
 			if (out.fd >= 0)
@@ -445,16 +486,9 @@ int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
 			free(rep);
 			return ret;
 		}
-		if (out.fd >= 0 && index < MAX_REGIONS) {
-			pthread_mutex_lock(&c->lock);
-			if (c->region_fd[index] >= 0)
-				close(c->region_fd[index]);
-			c->region_fd[index] = out.fd;
-			pthread_mutex_unlock(&c->lock);
-		} else if (out.fd >= 0) {
-			close(out.fd);
-		}
-		if (rep->argsz <= argsz || attempt) {
+		if (out.fd >= 0)
+			region_remember(c, index, out.fd, rep);
+		if (rep->argsz <= argsz) {
 			rep->argsz = (uint32_t)out.len;
 			*info = rep;
 			return 0;
@@ -563,17 +597,34 @@ int uvfio_client_reset(struct uvfio_client *c)
 int uvfio_client_feature(struct uvfio_client *c,
 			 struct uvfio_device_feature *feature)
 {
-	struct reply out = { .buf = feature, .max = feature->argsz };
 	bool get = (feature->flags & UVFIO_DEVICE_FEATURE_GET) &&
 		   !(feature->flags & UVFIO_DEVICE_FEATURE_PROBE);
+	struct uvfio_device_feature *rep;
+	struct reply out;
 	int ret;
 
 	if (feature->argsz < sizeof(*feature))
 		return -EINVAL;
 	/* A GET sends only what a request needs: the header (and any
 	 * input the feature reads, which the caller put in argsz). */
+	if (!get)
+		return transact(c, VFU_CMD_DEVICE_FEATURE, feature,
+				feature->argsz, NULL, 0, NULL);
+	/* The reply is the server's to shape: only its data, if it fits,
+	 * reaches the caller, whose argsz and flags stay as they were. */
+	rep = calloc(1, feature->argsz);
+	if (!rep)
+		return -ENOMEM;
+	out = (struct reply){ .buf = rep, .max = feature->argsz, .fd = -1 };
 	ret = transact(c, VFU_CMD_DEVICE_FEATURE, feature, feature->argsz, NULL,
-		       0, get ? &out : NULL);
+		       0, &out);
+	if (out.fd >= 0)
+		close(out.fd);
+	if (!ret && (out.len < sizeof(*rep) || out.len > feature->argsz))
+		ret = -EPROTO;
+	if (!ret)
+		memcpy(feature->data, rep->data, out.len - sizeof(*rep));
+	free(rep);
 	return ret;
 }
 
@@ -668,27 +719,43 @@ int uvfio_client_region_mmap(struct uvfio_client *c, uint32_t index,
 			     uint64_t offset, uint64_t size, int prot,
 			     void **addr)
 {
+	struct client_region r;
+	bool known;
 	void *p;
-	int fd;
+	int ret = 0;
 
 	if (index >= MAX_REGIONS || !size)
 		return -EINVAL;
-	if (c->region_fd[index] < 0) {
+	pthread_mutex_lock(&c->lock);
+	known = c->region[index].fd >= 0;
+	pthread_mutex_unlock(&c->lock);
+	if (!known) {
 		struct uvfio_region_info *info;
-		int ret = uvfio_client_region_info(c, index, &info);
 
+		ret = uvfio_client_region_info(c, index, &info);
 		if (ret)
 			return ret;
 		free(info);
 	}
-	fd = c->region_fd[index];
-	if (fd < 0)
-		return -EINVAL; /* not mappable */
-	p = mmap(NULL, size, prot, MAP_SHARED, fd, (off_t)offset);
-	if (p == MAP_FAILED)
-		return -errno;
-	*addr = p;
-	return 0;
+	/* Under the lock: a concurrent region_info may replace the fd. */
+	pthread_mutex_lock(&c->lock);
+	r = c->region[index];
+	if (r.fd < 0)
+		ret = -EINVAL; /* not mappable */
+	else if (offset > r.size || size > r.size - offset ||
+		 offset > (uint64_t)INT64_MAX ||
+		 r.offset > (uint64_t)INT64_MAX - offset)
+		ret = -EINVAL;
+	if (!ret) {
+		p = mmap(NULL, size, prot, MAP_SHARED, r.fd,
+			 (off_t)(r.offset + offset));
+		if (p == MAP_FAILED)
+			ret = -errno;
+		else
+			*addr = p;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
 }
 
 int uvfio_client_dma_map(struct uvfio_client *c, uint64_t iova, uint64_t size,
@@ -769,10 +836,14 @@ int uvfio_client_buffer_alloc(size_t size, struct uvfio_client_buffer *buf)
 {
 	int ret;
 
-	buf->fd = memfd_create("uvfio-guest-memory", MFD_CLOEXEC);
+	/* Sealed at its size: servers refuse memory that could shrink
+	 * under them. */
+	buf->fd = memfd_create("uvfio-guest-memory",
+			       MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (buf->fd < 0)
 		return -errno;
-	if (ftruncate(buf->fd, (off_t)size)) {
+	if (ftruncate(buf->fd, (off_t)size) ||
+	    fcntl(buf->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)) {
 		ret = -errno;
 		goto fail;
 	}

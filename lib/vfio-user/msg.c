@@ -21,7 +21,7 @@
 
 #define CMSG_BUF_SIZE CMSG_SPACE(VFU_MAX_FDS * sizeof(int))
 
-static int64_t now_ms(void)
+int64_t vfu_now_ms(void)
 {
 	struct timespec ts;
 
@@ -29,8 +29,12 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for @events on @sock until @deadline (ms, -1: none). */
-static int wait_fd(int sock, short events, int64_t deadline)
+int64_t vfu_deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : vfu_now_ms() + timeout_ms;
+}
+
+int vfu_wait_fd(int sock, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = sock, .events = events };
 	int ret;
@@ -39,7 +43,7 @@ static int wait_fd(int sock, short events, int64_t deadline)
 		int timeout = -1;
 
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - vfu_now_ms();
 
 			if (left <= 0)
 				return -ETIMEDOUT;
@@ -53,24 +57,18 @@ static int wait_fd(int sock, short events, int64_t deadline)
 	}
 }
 
-int vfu_send(int sock, struct vfu_header *hdr, const void *payload, size_t len,
-	     const int *fds, unsigned int nr_fds, int timeout_ms)
+ssize_t vfu_send_nb(int sock, struct iovec *iov, unsigned int iovcnt,
+		    const int *fds, unsigned int nr_fds)
 {
 	union {
 		char buf[CMSG_BUF_SIZE];
 		struct cmsghdr align;
 	} control;
-	struct iovec iov[2] = {
-		{ .iov_base = hdr, .iov_len = sizeof(*hdr) },
-		{ .iov_base = (void *)payload, .iov_len = len },
-	};
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	size_t total = sizeof(*hdr) + len;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = iovcnt };
+	ssize_t n;
 
-	if (nr_fds > VFU_MAX_FDS || total > UINT32_MAX)
+	if (nr_fds > VFU_MAX_FDS)
 		return -EINVAL;
-	hdr->msg_size = (uint32_t)total;
 	if (nr_fds) {
 		struct cmsghdr *c;
 
@@ -83,41 +81,80 @@ int vfu_send(int sock, struct vfu_header *hdr, const void *payload, size_t len,
 		c->cmsg_len = CMSG_LEN(nr_fds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nr_fds * sizeof(int));
 	}
-	while (total) {
-		ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return n;
+}
 
-		if (n < 0) {
-			int ret;
+void vfu_iov_advance(struct iovec **iov, unsigned int *iovcnt, size_t n)
+{
+	while (n > 0 && *iovcnt) {
+		size_t step = n < (*iov)->iov_len ? n : (*iov)->iov_len;
 
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			ret = wait_fd(sock, POLLOUT, deadline);
-			if (ret)
-				return ret;
-			continue;
-		}
-		/* The descriptors went with the first bytes. */
-		mh.msg_control = NULL;
-		mh.msg_controllen = 0;
-		total -= (size_t)n;
-		while (n > 0 && mh.msg_iovlen) {
-			size_t step = (size_t)n < mh.msg_iov->iov_len ?
-					      (size_t)n :
-					      mh.msg_iov->iov_len;
-
-			mh.msg_iov->iov_base =
-				(char *)mh.msg_iov->iov_base + step;
-			mh.msg_iov->iov_len -= step;
-			n -= (ssize_t)step;
-			if (!mh.msg_iov->iov_len) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			}
+		(*iov)->iov_base = (char *)(*iov)->iov_base + step;
+		(*iov)->iov_len -= step;
+		n -= step;
+		if (!(*iov)->iov_len) {
+			(*iov)++;
+			(*iovcnt)--;
 		}
 	}
-	return 0;
+	/* Skip empty tails, so that an exhausted vector has no entries. */
+	while (*iovcnt && !(*iov)->iov_len) {
+		(*iov)++;
+		(*iovcnt)--;
+	}
+}
+
+int vfu_send_until(int sock, struct vfu_header *hdr, const void *payload,
+		   size_t len, const int *fds, unsigned int nr_fds,
+		   int64_t deadline, size_t *sent)
+{
+	struct iovec vec[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(*hdr) },
+		{ .iov_base = (void *)payload, .iov_len = len },
+	};
+	struct iovec *iov = vec;
+	unsigned int iovcnt = len ? 2 : 1;
+	size_t total = sizeof(*hdr) + len, done = 0;
+	int ret = 0;
+
+	if (sent)
+		*sent = 0;
+	if (nr_fds > VFU_MAX_FDS || total > UINT32_MAX)
+		return -EINVAL;
+	hdr->msg_size = (uint32_t)total;
+	while (done < total) {
+		/* The descriptors go with the first bytes. */
+		ssize_t n = vfu_send_nb(sock, iov, iovcnt, done ? NULL : fds,
+					done ? 0 : nr_fds);
+
+		if (n < 0) {
+			ret = (int)n;
+			break;
+		}
+		if (n == 0) {
+			ret = vfu_wait_fd(sock, POLLOUT, deadline);
+			if (ret)
+				break;
+			continue;
+		}
+		done += (size_t)n;
+		vfu_iov_advance(&iov, &iovcnt, (size_t)n);
+	}
+	if (sent)
+		*sent = done;
+	return ret;
+}
+
+int vfu_send(int sock, struct vfu_header *hdr, const void *payload, size_t len,
+	     const int *fds, unsigned int nr_fds, int timeout_ms)
+{
+	return vfu_send_until(sock, hdr, payload, len, fds, nr_fds,
+			      vfu_deadline(timeout_ms), NULL);
 }
 
 void vfu_rx_init(struct vfu_rx *rx)
@@ -267,14 +304,19 @@ int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload)
 
 int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload, int timeout_ms)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return vfu_rx_wait_until(sock, rx, max_payload,
+				 vfu_deadline(timeout_ms));
+}
 
+int vfu_rx_wait_until(int sock, struct vfu_rx *rx, size_t max_payload,
+		      int64_t deadline)
+{
 	for (;;) {
 		int ret = vfu_rx_step(sock, rx, max_payload);
 
 		if (ret)
 			return ret;
-		ret = wait_fd(sock, POLLIN, deadline);
+		ret = vfu_wait_fd(sock, POLLIN, deadline);
 		if (ret)
 			return ret;
 	}

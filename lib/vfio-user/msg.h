@@ -9,11 +9,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include "protocol.h"
 
 /* Most descriptors one message may carry (both directions). */
 #define VFU_MAX_FDS 16
+
+/* CLOCK_MONOTONIC in ms, and the deadline @timeout_ms from now (-1 if < 0). */
+int64_t vfu_now_ms(void);
+int64_t vfu_deadline(int timeout_ms);
+
+/* Wait for poll() @events on @sock until @deadline: 0, or -ETIMEDOUT. */
+int vfu_wait_fd(int sock, short events, int64_t deadline);
 
 /*
  * Send one message: header then @len bytes of @payload, with @nr_fds
@@ -23,6 +32,25 @@
  */
 int vfu_send(int sock, struct vfu_header *hdr, const void *payload, size_t len,
 	     const int *fds, unsigned int nr_fds, int timeout_ms);
+
+/*
+ * The same until @deadline (vfu_now_ms() time, -1: none); *@sent (if not
+ * NULL) receives how many bytes went out, also on failure: a message cut
+ * short leaves the stream unusable.
+ */
+int vfu_send_until(int sock, struct vfu_header *hdr, const void *payload,
+		   size_t len, const int *fds, unsigned int nr_fds,
+		   int64_t deadline, size_t *sent);
+
+/*
+ * One non-blocking sendmsg() of @iov, @nr_fds descriptors attached: the
+ * bytes sent (0 if the socket is full), or a negative errno.
+ */
+ssize_t vfu_send_nb(int sock, struct iovec *iov, unsigned int iovcnt,
+		    const int *fds, unsigned int nr_fds);
+
+/* Consume @n bytes from the front of an iovec array. */
+void vfu_iov_advance(struct iovec **iov, unsigned int *iovcnt, size_t n);
 
 /*
  * Incremental receiver of one message at a time.  Reads never cross a
@@ -64,6 +92,15 @@ int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload);
  */
 int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload,
 		int timeout_ms);
+/* The same until @deadline (vfu_now_ms() time, -1: none). */
+int vfu_rx_wait_until(int sock, struct vfu_rx *rx, size_t max_payload,
+		      int64_t deadline);
+
+/* Whether part of a message, but not all of it, is in @rx. */
+static inline bool vfu_rx_partial(const struct vfu_rx *rx)
+{
+	return rx->hdr_got > 0;
+}
 
 /* Take ownership of received fd @i (it will not be closed by reset). */
 int vfu_rx_take_fd(struct vfu_rx *rx, unsigned int i);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server-internal.h"
@@ -65,7 +66,9 @@ static int handle_version(struct vfu_conn *c, struct vfu_rx *msg)
 	    mine.max_dma_maps > UVFIO_DMA_DEFAULT_MAX_MAPS)
 		mine.max_dma_maps = UVFIO_DMA_DEFAULT_MAX_MAPS;
 	mine.pgsizes = 4096;
-	mine.mig_pgsize = 4096;
+	/* The legacy migration capability is parsed but not offered: no
+	 * migration data travels yet. */
+	mine.migration = false;
 	c->write_multiple = mine.has_write_multiple && mine.write_multiple;
 	if (mine.twin_socket) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, twin))
@@ -98,7 +101,8 @@ static int handle_version(struct vfu_conn *c, struct vfu_rx *msg)
 	}
 	if (!ret) {
 		c->negotiated = true;
-		c->twin = twin[0];
+		/* Device threads look at it without the worker's order. */
+		__atomic_store_n(&c->twin, twin[0], __ATOMIC_RELEASE);
 		twin[0] = -1;
 		uvfio_dma_set_max_maps(uvfio_device_dma(dev_of(c)),
 				       mine.max_dma_maps);
@@ -116,6 +120,37 @@ out:
 	return ret;
 }
 
+/* Why a DMA_MAP with a file descriptor was refused, when a client can act. */
+static void explain_dma_map(struct vfu_conn *c, const struct vfu_dma_map *req,
+			    int fd, int err)
+{
+	unsigned long long iova = req->address, size = req->size;
+	struct stat st;
+
+	if (err == -EPERM) {
+		uvfio_warn(dev_of(c),
+			   "DMA_MAP [0x%llx, +0x%llx) refused: the memory's fd "
+			   "is not sealed against shrinking (F_SEAL_SHRINK), "
+			   "and a truncate would crash the server; share "
+			   "sealed memory (QEMU: memory-backend-memfd with "
+			   "seal=on, its default)",
+			   iova, size);
+	} else if (err == -EINVAL && !fstat(fd, &st) &&
+		   (req->offset > (uint64_t)st.st_size ||
+		    req->size > (uint64_t)st.st_size - req->offset)) {
+		uvfio_warn(dev_of(c),
+			   "DMA_MAP [0x%llx, +0x%llx) refused: offset 0x%llx "
+			   "+ size is beyond the fd's 0x%llx bytes",
+			   iova, size, (unsigned long long)req->offset,
+			   (unsigned long long)st.st_size);
+	} else if (err == -ENOSPC) {
+		uvfio_warn(
+			dev_of(c),
+			"DMA_MAP [0x%llx, +0x%llx) refused: too many windows",
+			iova, size);
+	}
+}
+
 static int handle_dma_map(struct vfu_conn *c, struct vfu_rx *msg)
 {
 	struct vfu_dma_map req;
@@ -131,6 +166,8 @@ static int handle_dma_map(struct vfu_conn *c, struct vfu_rx *msg)
 		return -EINVAL;
 	ret = uvfio_dma_map(uvfio_device_dma(dev_of(c)), req.address, req.size,
 			    prot, msg->nr_fds ? msg->fds[0] : -1, req.offset);
+	if (ret && msg->nr_fds)
+		explain_dma_map(c, &req, msg->fds[0], ret);
 	if (ret)
 		return ret;
 	return vfu_conn_reply(c, &msg->hdr, NULL, 0, NULL, 0);

@@ -5,10 +5,15 @@
  * socket when negotiated, else on the main socket.
  *
  * On the main socket the client may be sending commands while we wait for
- * its reply; those are queued and handled, in order, after the command in
- * progress.  That path is only for the connection's own worker thread (a
- * device doing DMA from inside a callback); other threads need the twin
- * socket.
+ * its reply; those are queued (up to a bound) and handled, in order, after
+ * the command in progress.  That path is only for the connection's own
+ * worker thread (a device doing DMA from inside a callback); other threads
+ * need the twin socket.
+ *
+ * Each round trip has one deadline, msg_timeout.  An error after part of a
+ * message went either way desynchronizes the stream: the rest would be
+ * read as commands.  Such a connection is dropped; such a twin socket is
+ * no longer used.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,48 +62,100 @@ static int parse_reply(const struct vfu_rx *rx, uint64_t iova, void *buf,
 	return -EIO;
 }
 
-/* One request and its reply; @sock is the twin or the main socket. */
+/*
+ * The stream of @twin (or of the main socket) is unusable: part of a
+ * message went out or came in, and the rest never will where it should
+ * (@why says how), or the client is gone (@why NULL).  The main socket
+ * takes the connection down; the twin is not used again.
+ */
+static void stream_broken(struct vfu_conn *c, bool twin, const char *why)
+{
+	if (why)
+		uvfio_warn(c->ep->dev, "%s: %s is out of step, %s", why,
+			   twin ? "the twin socket" : "the connection",
+			   twin ? "no more DMA through it" : "closing it");
+	if (twin)
+		c->twin_broken = true;
+	else
+		c->broken = true;
+}
+
+/*
+ * One request and its reply; @sock is the twin or the main socket.  The
+ * whole round trip has one deadline: messages that arrive meanwhile do not
+ * extend it.
+ */
 static int dma_round_trip(struct vfu_conn *c, int sock, uint64_t iova,
 			  void *buf, size_t len, bool is_write)
 {
 	uint16_t cmd = is_write ? VFU_CMD_DMA_WRITE : VFU_CMD_DMA_READ;
 	struct vfu_header hdr = { .msg_id = c->next_id++, .command = cmd };
-	int timeout = c->ep->srv->opts.msg_timeout_ms;
+	int64_t deadline = vfu_deadline(c->ep->srv->opts.msg_timeout_ms);
 	size_t req_len = sizeof(struct vfu_dma_rw) + (is_write ? len : 0);
-	struct vfu_dma_rw *req = malloc(req_len);
+	bool twin = sock != c->sock;
+	struct vfu_dma_rw *req;
 	struct vfu_rx rx;
+	size_t sent;
 	int ret;
 
+	/* Queued replies go first: the stream is in order. */
+	if (!twin) {
+		ret = vfu_conn_flush(c, deadline);
+		if (ret)
+			goto out;
+	}
+	req = malloc(req_len);
 	if (!req)
 		return -ENOMEM;
 	req->address = iova;
 	req->count = len;
 	if (is_write)
 		memcpy(req->data, buf, len);
-	ret = vfu_send(sock, &hdr, req, req_len, NULL, 0, timeout);
+	ret = vfu_send_until(sock, &hdr, req, req_len, NULL, 0, deadline,
+			     &sent);
 	free(req);
-	if (ret)
-		return ret;
+	if (ret) {
+		if (sent)
+			stream_broken(c, twin, "DMA request cut short");
+		goto out;
+	}
 
 	vfu_rx_init(&rx);
 	for (;;) {
-		ret = vfu_rx_wait(sock, &rx, VFU_SERVER_MAX_PAYLOAD, timeout);
-		if (ret < 0)
+		ret = vfu_rx_wait_until(sock, &rx, VFU_SERVER_MAX_PAYLOAD,
+					deadline);
+		if (ret < 0) {
+			/* A timeout between messages leaves the stream
+			 * intact (a late reply is dropped as unexpected);
+			 * anything else does not. */
+			if (vfu_rx_partial(&rx))
+				stream_broken(c, twin, "DMA reply cut short");
+			else if (ret != -ETIMEDOUT)
+				stream_broken(c, twin, NULL);
 			break;
+		}
 		if (is_reply_to(&rx, hdr.msg_id, cmd)) {
 			ret = parse_reply(&rx, iova, buf, len, is_write);
 			break;
 		}
-		if (sock == c->twin) {
-			/* Only our replies belong on the twin socket. */
+		/* Only our replies belong on the twin socket, and a reply
+		 * nobody waits for (a late one) is dropped anyway. */
+		if (twin || (rx.hdr.flags & VFU_FLAGS_TYPE_MASK) !=
+				    VFU_FLAGS_TYPE_COMMAND) {
 			vfu_rx_reset(&rx);
 			continue;
 		}
 		/* A command that overtook our reply: handle it later. */
-		vfu_conn_queue(c, &rx);
+		ret = vfu_conn_queue(c, &rx);
+		if (ret) {
+			stream_broken(c, false,
+				      "too many commands sent during a DMA");
+			break;
+		}
 		vfu_rx_init(&rx);
 	}
 	vfu_rx_release(&rx);
+out:
 	if (ret < 0)
 		uvfio_warn(
 			c->ep->dev,
@@ -112,22 +169,31 @@ int vfu_conn_dma_msg(void *opaque, uint64_t iova, void *buf, size_t len,
 		     bool is_write)
 {
 	struct vfu_conn *c = opaque;
-	size_t chunk = c->peer.max_data_xfer_size;
+	int twin = __atomic_load_n(&c->twin, __ATOMIC_ACQUIRE);
+	/* What the client takes, within what we take back in one reply. */
+	size_t chunk = c->peer.max_data_xfer_size < VFU_SERVER_MAX_XFER ?
+			       c->peer.max_data_xfer_size :
+			       VFU_SERVER_MAX_XFER;
 	int ret = 0;
 
-	if (c->twin < 0 &&
-	    !pthread_equal(pthread_self(), c->ep->worker->thread))
+	if (!chunk)
+		return -EIO;
+	if (twin < 0 && !pthread_equal(pthread_self(), c->ep->worker->thread))
 		return -EOPNOTSUPP;
-	if (c->twin >= 0)
+	if (twin >= 0) {
 		pthread_mutex_lock(&c->twin_lock);
+		if (c->twin_broken)
+			ret = -EPIPE;
+	} else if (c->broken) {
+		ret = -EPIPE;
+	}
 	for (size_t done = 0; done < len && !ret; done += chunk) {
 		size_t n = len - done < chunk ? len - done : chunk;
 
-		ret = dma_round_trip(c, c->twin >= 0 ? c->twin : c->sock,
-				     iova + done, (uint8_t *)buf + done, n,
-				     is_write);
+		ret = dma_round_trip(c, twin >= 0 ? twin : c->sock, iova + done,
+				     (uint8_t *)buf + done, n, is_write);
 	}
-	if (c->twin >= 0)
+	if (twin >= 0)
 		pthread_mutex_unlock(&c->twin_lock);
 	return ret;
 }

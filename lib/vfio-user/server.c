@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -100,6 +102,10 @@ int uvfio_server_add_device(struct uvfio_server *srv, struct uvfio_device *dev,
 
 	if (!dev || !path)
 		return -EINVAL;
+	/* Two endpoints would fight over the device's DMA handler. */
+	for (unsigned int i = 0; i < srv->nr_endpoints; i++)
+		if (srv->endpoints[i]->dev == dev)
+			return -EBUSY;
 	grown = realloc(srv->endpoints,
 			(srv->nr_endpoints + 1) * sizeof(*srv->endpoints));
 	if (!grown)
@@ -136,6 +142,168 @@ fail:
 	return ret;
 }
 
+/*
+ * Output.  Replies go straight into the socket when it has room; what does
+ * not fit is queued, in order, and sent when epoll says the client reads
+ * again.  A client that reads slowly (or never) thus costs its worker
+ * nothing; while its unread replies are over VFU_OUT_BUDGET, its commands
+ * are left unread, which bounds what it can make us hold.
+ */
+
+static bool out_over_budget(const struct vfu_conn *c)
+{
+	return c->out_bytes > VFU_OUT_BUDGET;
+}
+
+/* Watch for commands unless over budget, and for room while queued. */
+static void conn_update_poll(struct vfu_conn *c)
+{
+	struct epoll_event ev = { .data.ptr = &c->poll };
+
+	ev.events = (out_over_budget(c) ? 0 : EPOLLIN) |
+		    (c->out ? EPOLLOUT : 0);
+	if (ev.events == c->poll_events)
+		return;
+	/* Not registered (in the fuzz harness): nothing to change. */
+	if (!epoll_ctl(c->ep->worker->epfd, EPOLL_CTL_MOD, c->sock, &ev))
+		c->poll_events = ev.events;
+}
+
+static void out_free(struct vfu_out *q)
+{
+	for (unsigned int i = 0; i < q->nr_fds; i++)
+		close(q->fds[i]);
+	free(q);
+}
+
+/* Send what the socket takes now.  0, or a negative errno (broken). */
+static int out_flush_nb(struct vfu_conn *c)
+{
+	while (c->out && !c->broken) {
+		struct vfu_out *q = c->out;
+		struct iovec iov = { .iov_base = q->data + q->off,
+				     .iov_len = q->len - q->off };
+		ssize_t n = vfu_send_nb(c->sock, &iov, 1, q->fds, q->nr_fds);
+
+		if (n < 0) {
+			c->broken = true;
+			return (int)n;
+		}
+		if (!n)
+			return 0;
+		/* The descriptors went with the first byte. */
+		for (unsigned int i = 0; i < q->nr_fds; i++)
+			close(q->fds[i]);
+		q->nr_fds = 0;
+		q->off += (size_t)n;
+		c->out_bytes -= (size_t)n;
+		if (q->off == q->len) {
+			c->out = q->next;
+			if (!c->out)
+				c->out_tail = &c->out;
+			free(q);
+		}
+	}
+	return c->broken ? -EPIPE : 0;
+}
+
+/* Queue the bytes of a message from @sent on (and its fds if none went). */
+static int out_queue(struct vfu_conn *c, const struct iovec *iov,
+		     unsigned int iovcnt, size_t total, size_t sent,
+		     const int *fds, unsigned int nr_fds)
+{
+	struct vfu_out *q = malloc(sizeof(*q) + (total - sent));
+	size_t at = 0, skip = sent;
+
+	if (!q)
+		return -ENOMEM;
+	q->next = NULL;
+	q->len = total - sent;
+	q->off = 0;
+	q->nr_fds = 0;
+	for (unsigned int i = 0; i < iovcnt; i++) {
+		size_t n = iov[i].iov_len;
+		const uint8_t *p = iov[i].iov_base;
+
+		if (skip >= n) {
+			skip -= n;
+			continue;
+		}
+		memcpy(q->data + at, p + skip, n - skip);
+		at += n - skip;
+		skip = 0;
+	}
+	for (unsigned int i = 0; !sent && i < nr_fds; i++) {
+		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0) {
+			out_free(q);
+			return -errno;
+		}
+		q->fds[q->nr_fds++] = fd;
+	}
+	*c->out_tail = q;
+	c->out_tail = &q->next;
+	c->out_bytes += q->len;
+	return 0;
+}
+
+/* One whole message, after anything queued.  Never waits. */
+static int conn_send(struct vfu_conn *c, struct vfu_header *hdr,
+		     const void *payload, size_t len, const int *fds,
+		     unsigned int nr_fds)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(*hdr) },
+		{ .iov_base = (void *)payload, .iov_len = len },
+	};
+	size_t total = sizeof(*hdr) + len, sent = 0;
+	int ret;
+
+	if (c->broken)
+		return -EPIPE;
+	if (nr_fds > VFU_MAX_FDS || total > UINT32_MAX)
+		return -EINVAL;
+	hdr->msg_size = (uint32_t)total;
+	if (!c->out) {
+		struct iovec left[2] = { iov[0], iov[1] };
+		ssize_t n =
+			vfu_send_nb(c->sock, left, len ? 2 : 1, fds, nr_fds);
+
+		if (n < 0) {
+			c->broken = true;
+			return (int)n;
+		}
+		sent = (size_t)n;
+		if (sent == total)
+			return 0;
+	}
+	ret = out_queue(c, iov, 2, total, sent, fds, nr_fds);
+	if (ret) {
+		/* Lost: the client would wait for it forever. */
+		c->broken = true;
+		return ret;
+	}
+	conn_update_poll(c);
+	return 0;
+}
+
+int vfu_conn_flush(struct vfu_conn *c, int64_t deadline)
+{
+	int ret = 0;
+
+	while (c->out) {
+		ret = out_flush_nb(c);
+		if (ret || !c->out)
+			break;
+		ret = vfu_wait_fd(c->sock, POLLOUT, deadline);
+		if (ret)
+			break;
+	}
+	conn_update_poll(c);
+	return ret ? ret : c->broken ? -EPIPE : 0;
+}
+
 int vfu_conn_reply(struct vfu_conn *c, const struct vfu_header *req,
 		   const void *payload, size_t len, const int *fds,
 		   unsigned int nr_fds)
@@ -146,15 +314,9 @@ int vfu_conn_reply(struct vfu_conn *c, const struct vfu_header *req,
 		.flags = VFU_FLAGS_TYPE_REPLY,
 	};
 
-	int ret;
-
 	if (req->flags & VFU_FLAGS_NO_REPLY)
 		return 0;
-	ret = vfu_send(c->sock, &hdr, payload, len, fds, nr_fds,
-		       c->ep->srv->opts.msg_timeout_ms);
-	if (ret)
-		c->broken = true;
-	return ret;
+	return conn_send(c, &hdr, payload, len, fds, nr_fds);
 }
 
 int vfu_conn_reply_error(struct vfu_conn *c, const struct vfu_header *req,
@@ -172,32 +334,56 @@ int vfu_conn_reply_error(struct vfu_conn *c, const struct vfu_header *req,
 			  req->command, strerror(err));
 		return 0;
 	}
-	if (c->broken)
-		return -EPIPE;
-	if (vfu_send(c->sock, &hdr, NULL, 0, NULL, 0,
-		     c->ep->srv->opts.msg_timeout_ms))
-		c->broken = true;
-	return c->broken ? -EPIPE : 0;
+	return conn_send(c, &hdr, NULL, 0, NULL, 0);
 }
 
-void vfu_conn_queue(struct vfu_conn *c, struct vfu_rx *msg)
+int vfu_conn_queue(struct vfu_conn *c, struct vfu_rx *msg)
 {
-	struct vfu_queued *q = malloc(sizeof(*q));
+	struct vfu_queued *q;
 
-	if (!q) {
-		vfu_conn_reply_error(c, &msg->hdr, ENOMEM);
-		vfu_rx_release(msg);
-		return;
+	if (c->backlog_nr >= VFU_BACKLOG_MAX_MSGS ||
+	    msg->payload_len > VFU_BACKLOG_MAX_BYTES - c->backlog_bytes ||
+	    msg->nr_fds > VFU_BACKLOG_MAX_FDS - c->backlog_fds) {
+		uvfio_warn(c->ep->dev,
+			   "client sent over %u messages, %u bytes or %u fds "
+			   "while a DMA waited for its reply",
+			   VFU_BACKLOG_MAX_MSGS, VFU_BACKLOG_MAX_BYTES,
+			   VFU_BACKLOG_MAX_FDS);
+		return -ENOBUFS;
 	}
+	q = malloc(sizeof(*q));
+	if (!q)
+		return -ENOMEM;
 	q->next = NULL;
 	q->rx = *msg;
 	*c->backlog_tail = q;
 	c->backlog_tail = &q->next;
+	c->backlog_nr++;
+	c->backlog_bytes += msg->payload_len;
+	c->backlog_fds += msg->nr_fds;
+	return 0;
+}
+
+/* The oldest queued message, out of the queue; NULL if none. */
+static struct vfu_queued *backlog_pop(struct vfu_conn *c)
+{
+	struct vfu_queued *q = c->backlog;
+
+	if (!q)
+		return NULL;
+	c->backlog = q->next;
+	if (!c->backlog)
+		c->backlog_tail = &c->backlog;
+	c->backlog_nr--;
+	c->backlog_bytes -= q->rx.payload_len;
+	c->backlog_fds -= q->rx.nr_fds;
+	return q;
 }
 
 struct vfu_conn *vfu_conn_new(struct vfu_endpoint *ep, int sock)
 {
 	struct vfu_conn *c = calloc(1, sizeof(*c));
+	struct uvfio_dma *dma = uvfio_device_dma(ep->dev);
 
 	if (!c)
 		return NULL;
@@ -208,10 +394,17 @@ struct vfu_conn *vfu_conn_new(struct vfu_endpoint *ep, int sock)
 	c->poll.kind = VFU_POLL_CONN;
 	c->poll.obj = c;
 	c->backlog_tail = &c->backlog;
+	c->out_tail = &c->out;
+	c->poll_events = EPOLLIN; /* as accept_client registers it */
+	vfu_caps_default(&c->peer);
 	vfu_rx_init(&c->rx);
 	ep->conn = c;
-	uvfio_dma_set_msg_handler(uvfio_device_dma(ep->dev), vfu_conn_dma_msg,
-				  c);
+	/*
+	 * Guest memory the client can truncate under us would make device
+	 * accesses SIGBUS the server: only sealed memory is mapped.
+	 */
+	uvfio_dma_set_require_seals(dma, true);
+	uvfio_dma_set_msg_handler(dma, vfu_conn_dma_msg, c);
 	return c;
 }
 
@@ -247,7 +440,6 @@ static void release_device(struct uvfio_device *dev)
 	struct uvfio_device_info info = { .argsz = sizeof(info) };
 	struct uvfio_dma *dma = uvfio_device_dma(dev);
 
-	uvfio_dma_set_msg_handler(dma, NULL, NULL);
 	uvfio_dma_unmap_all(dma);
 	if (uvfio_device_get_info(dev, &info))
 		return;
@@ -264,19 +456,58 @@ static void release_device(struct uvfio_device *dev)
 	}
 }
 
+static void ready_add(struct vfu_conn *c)
+{
+	struct vfu_worker *w = c->ep->worker;
+
+	if (c->on_ready)
+		return;
+	c->on_ready = true;
+	c->ready_next = w->ready;
+	w->ready = c;
+}
+
+static void ready_remove(struct vfu_conn *c)
+{
+	if (!c->on_ready)
+		return;
+	for (struct vfu_conn **p = &c->ep->worker->ready; *p;
+	     p = &(*p)->ready_next)
+		if (*p == c) {
+			*p = c->ready_next;
+			break;
+		}
+	c->on_ready = false;
+}
+
+/*
+ * Device threads may be in the middle of DMA through this connection (on
+ * the twin socket): shutting the sockets down wakes them with an error,
+ * and clearing the DMA handler waits until they have left it.  Only then
+ * can the connection go.
+ */
 void vfu_conn_free(struct vfu_conn *c)
 {
 	struct vfu_endpoint *ep = c->ep;
+	struct vfu_queued *q;
 
+	shutdown(c->sock, SHUT_RDWR);
+	if (c->twin >= 0)
+		shutdown(c->twin, SHUT_RDWR);
+	uvfio_dma_set_msg_handler(uvfio_device_dma(ep->dev), NULL, NULL);
+	ready_remove(c);
 	close(c->sock);
 	if (c->twin >= 0)
 		close(c->twin);
-	while (c->backlog) {
-		struct vfu_queued *q = c->backlog;
-
-		c->backlog = q->next;
+	while ((q = backlog_pop(c))) {
 		vfu_rx_release(&q->rx);
 		free(q);
+	}
+	while (c->out) {
+		struct vfu_out *o = c->out;
+
+		c->out = o->next;
+		out_free(o);
 	}
 	vfu_rx_release(&c->rx);
 	pthread_mutex_destroy(&c->twin_lock);
@@ -298,19 +529,20 @@ static void drop_client(struct vfu_endpoint *ep, bool relisten)
 
 int vfu_conn_process(struct vfu_conn *c)
 {
+	struct vfu_queued *q;
 	int ret;
 
-	while (c->backlog) {
-		struct vfu_queued *q = c->backlog;
-
-		c->backlog = q->next;
-		if (!c->backlog)
-			c->backlog_tail = &c->backlog;
+	if (out_flush_nb(c))
+		return -EPIPE;
+	/* The client does not read its replies: it waits for its turn. */
+	if (out_over_budget(c))
+		return 0;
+	q = backlog_pop(c);
+	if (q) {
 		vfu_handle_message(c, &q->rx);
 		vfu_rx_release(&q->rx);
 		free(q);
-		if (c->broken)
-			return -EPIPE;
+		return c->broken ? -EPIPE : 1;
 	}
 	ret = vfu_rx_step(c->sock, &c->rx, VFU_SERVER_MAX_PAYLOAD);
 	if (ret <= 0) {
@@ -328,11 +560,62 @@ int vfu_conn_process(struct vfu_conn *c)
 	return c->broken ? -EPIPE : 1;
 }
 
-/* Handle what the client sent: queued messages first, then one new one. */
+/*
+ * Handle what the client sent, queued messages first, a bounded number per
+ * wakeup so that other clients of the worker get their turn.  What is left
+ * in the socket wakes us again (level-triggered); what is left in the
+ * backlog, epoll cannot see: the ready list takes care of it.  Over the
+ * output budget, nothing is handled until the client reads (EPOLLOUT).
+ */
 static void client_readable(struct vfu_conn *c)
 {
-	if (vfu_conn_process(c) < 0)
+	for (unsigned int i = 0; i < VFU_MSGS_PER_WAKEUP; i++) {
+		int ret = vfu_conn_process(c);
+
+		if (ret < 0) {
+			drop_client(c->ep, true);
+			return;
+		}
+		if (!ret)
+			break;
+	}
+	if (c->backlog && !out_over_budget(c))
+		ready_add(c);
+	conn_update_poll(c);
+}
+
+static void client_event(struct vfu_conn *c, uint32_t events)
+{
+	if ((events & EPOLLOUT) && out_flush_nb(c)) {
 		drop_client(c->ep, true);
+		return;
+	}
+	if (out_over_budget(c)) {
+		/* Not reading: a client that hung up goes all the same. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			drop_client(c->ep, true);
+		else
+			conn_update_poll(c);
+		return;
+	}
+	client_readable(c);
+}
+
+/* Connections whose queued commands wait for a turn. */
+static void run_ready(struct vfu_worker *w)
+{
+	struct vfu_conn *list = w->ready;
+
+	/* Each one's processing can only free itself, or requeue itself
+	 * on the (now empty) worker list. */
+	w->ready = NULL;
+	while (list) {
+		struct vfu_conn *c = list;
+
+		list = c->ready_next;
+		c->on_ready = false;
+		client_readable(c);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -341,7 +624,8 @@ static void *worker_main(void *arg)
 	struct epoll_event events[EVENTS_PER_WAIT];
 
 	for (;;) {
-		int n = epoll_wait(w->epfd, events, EVENTS_PER_WAIT, -1);
+		int n = epoll_wait(w->epfd, events, EVENTS_PER_WAIT,
+				   w->ready ? 0 : -1);
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -355,14 +639,25 @@ static void *worker_main(void *arg)
 				accept_client(p->obj);
 				break;
 			case VFU_POLL_CONN:
-				client_readable(p->obj);
+				client_event(p->obj, events[i].events);
 				/* The connection may be gone: later events
 				 * of this batch can only be other fds. */
 				break;
 			}
 		}
+		run_ready(w);
 	}
 	return NULL;
+}
+
+/* Wake worker @i out of its loop, wait for it, and re-arm its wake fd. */
+static void worker_stop(struct vfu_worker *w)
+{
+	eventfd_t v;
+
+	eventfd_write(w->wake_fd, 1);
+	pthread_join(w->thread, NULL);
+	eventfd_read(w->wake_fd, &v);
 }
 
 int uvfio_server_start(struct uvfio_server *srv)
@@ -374,8 +669,10 @@ int uvfio_server_start(struct uvfio_server *srv)
 					 worker_main, &srv->workers[i]);
 
 		if (ret) {
-			srv->nr_workers = i;
-			uvfio_server_stop(srv);
+			/* Not started: the threads that are go again, the
+			 * devices stay added. */
+			while (i--)
+				worker_stop(&srv->workers[i]);
 			return -ret;
 		}
 	}
@@ -385,10 +682,8 @@ int uvfio_server_start(struct uvfio_server *srv)
 
 void uvfio_server_stop(struct uvfio_server *srv)
 {
-	for (unsigned int i = 0; srv->started && i < srv->nr_workers; i++) {
-		eventfd_write(srv->workers[i].wake_fd, 1);
-		pthread_join(srv->workers[i].thread, NULL);
-	}
+	for (unsigned int i = 0; srv->started && i < srv->nr_workers; i++)
+		worker_stop(&srv->workers[i]);
 	srv->started = false;
 	for (unsigned int i = 0; i < srv->nr_endpoints; i++) {
 		struct vfu_endpoint *ep = srv->endpoints[i];

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -722,6 +723,295 @@ static void test_sparse_tib(void **state)
 	uvfio_dma_destroy(dma);
 }
 
+/* A file of @size bytes: a memfd with @seals, or without any (-1). */
+static int memfd_sealed(uint64_t size, int seals)
+{
+	int fd = memfd_create("test-dma-sealed",
+			      MFD_CLOEXEC |
+				      (seals >= 0 ? MFD_ALLOW_SEALING : 0));
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	if (seals > 0)
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
+}
+
+/*
+ * Every byte of an fd-backed window lies inside the file, or a device
+ * access there would be a SIGBUS.
+ */
+static void test_map_within_file(void **state)
+{
+	struct uvfio_dma *dma = uvfio_dma_new();
+	int fd = memfd_pattern(4 * pg());
+	uint64_t top = UINT64_MAX & ~(pg() - 1);
+	int p[2];
+
+	(void)state;
+	assert_int_equal(uvfio_dma_map(dma, 0, 5 * pg(), RW, fd, 0), -EINVAL);
+	assert_int_equal(uvfio_dma_map(dma, 0, 4 * pg(), RW, fd, pg()),
+			 -EINVAL);
+	assert_int_equal(uvfio_dma_map(dma, 0, 1, RW, fd, 4 * pg()), -EINVAL);
+	/* No wrap-around in offset + size. */
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, fd, top), -EINVAL);
+	assert_int_equal(uvfio_dma_map(dma, 0, UINT64_MAX - pg() + 1, RW, fd,
+				       pg()),
+			 -EINVAL);
+	assert_int_equal(uvfio_dma_count(dma), 0);
+	/* Up to the last byte, and a partial last page, are fine. */
+	assert_int_equal(uvfio_dma_map(dma, 0, 4 * pg(), RW, fd, 0), 0);
+	assert_int_equal(
+		uvfio_dma_map(dma, 1ull << 32, pg() + 1, RW, fd, 2 * pg()), 0);
+	assert_int_equal(uvfio_dma_count(dma), 2);
+	/* Not a file with a size. */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(uvfio_dma_map(dma, 1ull << 40, pg(), RW, p[0], 0),
+			 -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	uvfio_dma_destroy(dma);
+}
+
+/* With seals required, only files that cannot shrink are mapped. */
+static void test_require_seals(void **state)
+{
+	struct uvfio_dma *dma = uvfio_dma_new();
+	int unsealable = memfd_sealed(pg(), -1);
+	int unsealed = memfd_sealed(pg(), 0);
+	int grow = memfd_sealed(pg(), F_SEAL_GROW);
+	int shrink = memfd_sealed(pg(), F_SEAL_SHRINK);
+	int both = memfd_sealed(pg(), F_SEAL_SHRINK | F_SEAL_GROW);
+	char tmpl[] = "/tmp/uvfio-dma-XXXXXX";
+	int file = mkstemp(tmpl);
+
+	(void)state;
+	assert_true(file >= 0);
+	unlink(tmpl);
+	assert_int_equal(ftruncate(file, (off_t)pg()), 0);
+	/* Off by default. */
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, unsealable, 0), 0);
+	assert_int_equal(uvfio_dma_unmap(dma, 0, pg()), 0);
+
+	uvfio_dma_set_require_seals(dma, true);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, unsealable, 0),
+			 -EPERM);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, unsealed, 0), -EPERM);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, grow, 0), -EPERM);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, file, 0), -EPERM);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, 1000000, 0), -EBADF);
+	assert_int_equal(uvfio_dma_count(dma), 0);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, shrink, 0), 0);
+	assert_int_equal(uvfio_dma_map(dma, pg(), pg(), RW, both, 0), 0);
+	/* Sealed, but still within the file only. */
+	assert_int_equal(uvfio_dma_map(dma, 2 * pg(), 2 * pg(), RW, shrink, 0),
+			 -EINVAL);
+	/* Message-based windows have no file to seal. */
+	assert_int_equal(uvfio_dma_map(dma, 2 * pg(), pg(), RW, -1, 0), 0);
+
+	uvfio_dma_set_require_seals(dma, false);
+	assert_int_equal(uvfio_dma_map(dma, 3 * pg(), pg(), RW, file, 0), 0);
+	assert_int_equal(uvfio_dma_count(dma), 4);
+	close(unsealable);
+	close(unsealed);
+	close(grow);
+	close(shrink);
+	close(both);
+	close(file);
+	uvfio_dma_destroy(dma);
+}
+
+/* fd-backed windows have a budget of their own. */
+static void test_max_fd_maps(void **state)
+{
+	struct uvfio_dma *dma = uvfio_dma_new();
+	int fd = memfd_pattern(pg());
+	unsigned int n;
+
+	(void)state;
+	for (n = 0; n < UVFIO_DMA_DEFAULT_MAX_FD_MAPS; n++)
+		assert_int_equal(uvfio_dma_map(dma, (uint64_t)n << 20, pg(), RW,
+					       fd, 0),
+				 0);
+	assert_int_equal(uvfio_dma_map(dma, (uint64_t)n << 20, pg(), RW, fd, 0),
+			 -ENOSPC);
+	/* Message-based ones cost no mapping: not counted. */
+	assert_int_equal(uvfio_dma_map(dma, (uint64_t)n << 20, pg(), RW, -1, 0),
+			 0);
+	assert_int_equal(uvfio_dma_unmap(dma, 0, pg()), 0);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, fd, 0), 0);
+	uvfio_dma_unmap_all(dma);
+
+	uvfio_dma_set_max_fd_maps(dma, 2);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, fd, 0), 0);
+	assert_int_equal(uvfio_dma_map(dma, 1ull << 20, pg(), RW, fd, 0), 0);
+	assert_int_equal(uvfio_dma_map(dma, 2ull << 20, pg(), RW, fd, 0),
+			 -ENOSPC);
+	assert_int_equal(uvfio_dma_map(dma, 2ull << 20, pg(), RW, -1, 0), 0);
+	/* The overall limit still counts everything. */
+	uvfio_dma_set_max_maps(dma, 3);
+	assert_int_equal(uvfio_dma_unmap(dma, 0, pg()), 0);
+	assert_int_equal(uvfio_dma_map(dma, 3ull << 20, pg(), RW, -1, 0), 0);
+	assert_int_equal(uvfio_dma_map(dma, 0, pg(), RW, fd, 0), -ENOSPC);
+	close(fd);
+	uvfio_dma_destroy(dma);
+}
+
+/* A handler that holds its callers until told to let them go. */
+struct held {
+	int inside, left, release;
+	int active[2]; /* calls in progress per handler, for the swap test */
+	unsigned long calls;
+};
+
+static int held_handler(void *opaque, uint64_t iova, void *buf, size_t len,
+			bool is_write)
+{
+	struct held *h = opaque;
+
+	(void)iova, (void)is_write;
+	__atomic_store_n(&h->inside, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&h->release, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	memset(buf, 0x11, len);
+	__atomic_store_n(&h->left, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+struct access_arg {
+	struct uvfio_dma *dma;
+	int ret;
+	int done;
+};
+
+static void *one_access(void *opaque)
+{
+	struct access_arg *a = opaque;
+	uint8_t buf[8];
+
+	a->ret = uvfio_dma_read(a->dma, 0x1000, buf, sizeof(buf));
+	return NULL;
+}
+
+static void *clear_handler(void *opaque)
+{
+	struct access_arg *a = opaque;
+
+	uvfio_dma_set_msg_handler(a->dma, NULL, NULL);
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Removing the handler waits for calls in progress: once it returns, the
+ * handler's opaque can be freed.
+ */
+static void test_msg_handler_removal_waits(void **state)
+{
+	struct uvfio_dma *dma = uvfio_dma_new();
+	struct held *h = calloc(1, sizeof(*h));
+	struct access_arg access = { .dma = dma }, clear = { .dma = dma };
+	pthread_t ta, tc;
+	uint8_t buf[8];
+
+	(void)state;
+	uvfio_dma_set_msg_handler(dma, held_handler, h);
+	assert_int_equal(uvfio_dma_map(dma, 0x1000, 0x1000, RW, -1, 0), 0);
+	assert_int_equal(pthread_create(&ta, NULL, one_access, &access), 0);
+	while (!__atomic_load_n(&h->inside, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	assert_int_equal(pthread_create(&tc, NULL, clear_handler, &clear), 0);
+	usleep(100 * 1000);
+	assert_false(__atomic_load_n(&clear.done, __ATOMIC_ACQUIRE));
+	/* New accesses no longer reach the handler meanwhile. */
+	assert_int_equal(uvfio_dma_read(dma, 0x1000, buf, sizeof(buf)),
+			 -EFAULT);
+	__atomic_store_n(&h->release, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(tc, NULL), 0);
+	assert_true(__atomic_load_n(&h->left, __ATOMIC_ACQUIRE));
+	free(h); /* nothing uses it any more: ASan would tell */
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_int_equal(access.ret, 0);
+	uvfio_dma_destroy(dma);
+}
+
+struct swap {
+	struct uvfio_dma *dma;
+	int active[2];
+	int stop;
+	unsigned long calls;
+};
+
+static int swap_handler(struct swap *s, int which, void *buf, size_t len)
+{
+	__atomic_fetch_add(&s->active[which], 1, __ATOMIC_ACQ_REL);
+	memset(buf, which, len);
+	sched_yield();
+	__atomic_fetch_sub(&s->active[which], 1, __ATOMIC_ACQ_REL);
+	__atomic_fetch_add(&s->calls, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int handler_a(void *opaque, uint64_t iova, void *buf, size_t len,
+		     bool is_write)
+{
+	(void)iova, (void)is_write;
+	return swap_handler(opaque, 0, buf, len);
+}
+
+static int handler_b(void *opaque, uint64_t iova, void *buf, size_t len,
+		     bool is_write)
+{
+	(void)iova, (void)is_write;
+	return swap_handler(opaque, 1, buf, len);
+}
+
+static void *swap_reader(void *opaque)
+{
+	struct swap *s = opaque;
+	uint8_t buf[8];
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
+		if (uvfio_dma_read(s->dma, 0x1000, buf, sizeof(buf)))
+			break;
+	return NULL;
+}
+
+/*
+ * Swapping handlers under steady traffic: each swap returns (traffic does
+ * not hold it up forever), and when it does the old handler is idle.
+ */
+static void test_msg_handler_swap_under_traffic(void **state)
+{
+	struct swap s = { .dma = uvfio_dma_new() };
+	unsigned long before;
+	pthread_t t[3];
+
+	(void)state;
+	uvfio_dma_set_msg_handler(s.dma, handler_a, &s);
+	assert_int_equal(uvfio_dma_map(s.dma, 0x1000, 0x1000, RW, -1, 0), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, swap_reader, &s),
+				 0);
+	while (__atomic_load_n(&s.calls, __ATOMIC_RELAXED) < 100)
+		usleep(1000);
+	before = __atomic_load_n(&s.calls, __ATOMIC_RELAXED);
+	for (int i = 0; i < 500; i++) {
+		uvfio_dma_set_msg_handler(s.dma, i % 2 ? handler_a : handler_b,
+					  &s);
+		assert_int_equal(
+			__atomic_load_n(&s.active[i % 2], __ATOMIC_ACQUIRE), 0);
+		if (i % 50 == 0)
+			usleep(1000);
+	}
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_true(s.calls > before);
+	uvfio_dma_destroy(s.dma);
+}
+
 /* Concurrency: readers copy while the main thread maps and unmaps. */
 #define NR_READERS 3
 #define STRESS_ROUNDS 1000
@@ -881,7 +1171,14 @@ int main(void)
 		cmocka_unit_test(test_unmap_all),
 		cmocka_unit_test(test_sparse_tib),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_map_within_file),
+		cmocka_unit_test(test_require_seals),
+		cmocka_unit_test(test_max_fd_maps),
+		cmocka_unit_test(test_msg_handler_removal_waits),
+		cmocka_unit_test(test_msg_handler_swap_under_traffic),
 	};
 
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,11 @@ static void dma_both_ways(struct fixture *f, bool twin)
 	uint64_t sum = 0;
 
 	assert_int_equal(uvfio_client_buffer_alloc(1 << 20, &shared), 0);
+	/* Sealed at its size, as servers require of guest memory. */
+	assert_int_equal(fcntl(shared.fd, F_GET_SEALS) &
+				 (F_SEAL_SHRINK | F_SEAL_GROW),
+			 F_SEAL_SHRINK | F_SEAL_GROW);
+	assert_int_equal(ftruncate(shared.fd, 4096), -1);
 	assert_int_equal(uvfio_client_dma_map(c, 0x100000, 1 << 20,
 					      UVFIO_DMA_READ | UVFIO_DMA_WRITE,
 					      shared.fd, 0, shared.addr),
