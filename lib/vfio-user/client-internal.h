@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client library's private state, shared by lib/vfio-user/client*.c.
+ */
+#ifndef UVFIO_VFIO_USER_CLIENT_INTERNAL_H
+#define UVFIO_VFIO_USER_CLIENT_INTERNAL_H
+
+#include <pthread.h>
+
+#include <uvfio/client.h>
+#include <uvfio/dma.h>
+
+#include "caps.h"
+#include "msg.h"
+
+#define CLIENT_MAX_MSG_FDS VFU_MAX_FDS
+#define CLIENT_MAX_XFER (1u << 20)
+#define CLIENT_MAX_PAYLOAD (CLIENT_MAX_XFER + 4096)
+#define DEFAULT_TIMEOUT_MS 5000
+#define MAX_REGIONS 256
+
+struct client_map {
+	uint64_t iova, size;
+	uint32_t prot;
+	uint8_t *vaddr;
+};
+
+/* What a region info reply said about mapping the region. */
+struct client_region {
+	int fd; /* -1: not mappable (or not asked yet) */
+	uint64_t offset, size;
+};
+
+struct uvfio_client {
+	int sock;
+	int twin;
+	int timeout_ms;
+	pthread_mutex_t lock; /* one request at a time; guards region[] */
+	uint16_t next_id;
+	struct uvfio_client_caps caps;
+	struct client_region region[MAX_REGIONS];
+
+	pthread_mutex_t maps_lock;
+	struct client_map *maps;
+	unsigned int nr_maps;
+
+	pthread_t twin_thread;
+	bool twin_running;
+};
+
+struct reply {
+	void *buf; /* where the payload goes, up to @max bytes */
+	size_t max;
+	size_t len; /* payload length received */
+	int fd;	    /* first descriptor received, or -1 */
+};
+
+/* client.c: one request and its reply, serialized on the handle. */
+int transact(struct uvfio_client *c, uint16_t cmd, const void *req,
+	     size_t req_len, const int *fds, unsigned int nr_fds,
+	     struct reply *out);
+
+/* client-dma.c: the server's DMA requests, answered from our windows. */
+bool is_dma_request(const struct vfu_rx *rx);
+void serve_dma(struct uvfio_client *c, int sock, struct vfu_rx *rx);
+void *twin_main(void *arg);
+
+#endif /* UVFIO_VFIO_USER_CLIENT_INTERNAL_H */
