@@ -249,7 +249,10 @@ int uvfio_device_reset(struct uvfio_device *dev)
 	pthread_mutex_lock(&dev->lock);
 	ret = dev->ops->reset(dev);
 	pthread_mutex_unlock(&dev->lock);
-	if (ret)
+	/* -EINVAL is the answer of a function without a reset method. */
+	if (ret == -EINVAL)
+		uvfio_dbg(dev, "reset refused: no reset method");
+	else if (ret)
 		uvfio_err(dev, "reset failed: %s", strerror(-ret));
 	return ret;
 }
