@@ -140,6 +140,29 @@ UVFIO_API int uvfio_client_dma_unmap(struct uvfio_client *c, uint64_t iova,
 UVFIO_API int uvfio_client_dma_unmap_all(struct uvfio_client *c);
 
 /*
+ * Migration (protocol v2).  The state moves with MIG_DEVICE_STATE, which
+ * walks multi-step paths on the device's side; the data of the session
+ * the new state opened is read (saving) or written (resuming) here.
+ */
+UVFIO_API int uvfio_client_mig_flags(struct uvfio_client *c, uint64_t *flags);
+UVFIO_API int uvfio_client_mig_get_state(struct uvfio_client *c,
+					 enum uvfio_device_mig_state *state);
+UVFIO_API int uvfio_client_mig_set_state(struct uvfio_client *c,
+					 enum uvfio_device_mig_state state);
+/* MIG_DATA_SIZE: estimated bytes of the stop-copy data. */
+UVFIO_API int uvfio_client_mig_data_size(struct uvfio_client *c,
+					 uint64_t *bytes);
+/*
+ * Read saved data: bytes read; 0 when nothing more is available now (the
+ * end of STOP_COPY's stream, or pre-copy caught up); a negative errno.
+ */
+UVFIO_API ssize_t uvfio_client_mig_read(struct uvfio_client *c, void *buf,
+					size_t len);
+/* Write stream data in RESUMING: @len or a negative errno. */
+UVFIO_API ssize_t uvfio_client_mig_write(struct uvfio_client *c,
+					 const void *buf, size_t len);
+
+/*
  * Guest-memory helper: @size bytes of shared memory in a memfd, sealed at
  * that size (F_SEAL_SHRINK | F_SEAL_GROW), as servers require of memory
  * they map.

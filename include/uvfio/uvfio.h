@@ -10,6 +10,7 @@
 #include <uvfio/log.h>
 #include <uvfio/device.h>
 #include <uvfio/pci.h>
+#include <uvfio/migration.h>
 #include <uvfio/server.h>
 #include <uvfio/client.h>
 #include <uvfio/dma.h>

@@ -73,6 +73,11 @@ struct uvfio_device {
 	unsigned int num_irqs;
 	struct uvfio_capchain info_caps;
 	struct uvfio_dma *dma;
+	/* The migration layer's, if the device migrates (lib/migration/). */
+	struct uvfio_migration *mig;
+	void (*mig_reset)(struct uvfio_device *dev);
+	void (*mig_release)(struct uvfio_device *dev);
+	void (*dirty_release)(struct uvfio_device *dev);
 
 	struct uvfio_region *regions;
 	unsigned int nr_region_slots;

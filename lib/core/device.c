@@ -71,9 +71,15 @@ void uvfio_device_destroy(struct uvfio_device *dev)
 {
 	if (!dev)
 		return;
+	/* Migration first: ending a session may call into the driver. */
+	if (dev->mig_release)
+		dev->mig_release(dev);
 	if (dev->ops->release)
 		dev->ops->release(dev);
 	uvfio_irqs_release(dev);
+	/* The dirty log hooks the DMA space: it goes first. */
+	if (dev->dirty_release)
+		dev->dirty_release(dev);
 	uvfio_dma_destroy(dev->dma);
 	uvfio_regions_release(dev);
 	free(dev->features);
@@ -248,6 +254,10 @@ int uvfio_device_reset(struct uvfio_device *dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
 	ret = dev->ops->reset(dev);
+	/* A reset ends migration sessions and returns to RUNNING (the only
+	 * way out of ERROR). */
+	if (!ret && dev->mig_reset)
+		dev->mig_reset(dev);
 	pthread_mutex_unlock(&dev->lock);
 	/* -EINVAL is the answer of a function without a reset method. */
 	if (ret == -EINVAL)

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <uvfio/migration.h>
+
 #include "server-internal.h"
 
 #define MAX_INFO_REPLY 65536
@@ -460,21 +462,51 @@ static int handle_feature(struct vfu_conn *c, struct vfu_rx *msg)
 	return ret;
 }
 
+/*
+ * MIG_DATA_READ / _WRITE: the current data session of the device.  A read
+ * returning fewer bytes than asked means no more data now: the end of
+ * STOP_COPY's stream, or nothing pending in pre-copy.
+ */
 static int handle_mig_data(struct vfu_conn *c, struct vfu_rx *msg)
 {
-	struct vfu_mig_data req;
+	struct uvfio_device *dev = dev_of(c);
+	uint64_t session = uvfio_migration_session(dev);
+	struct vfu_mig_data req, *reply;
+	ssize_t n;
+	int ret;
 
 	if (msg->payload_len < sizeof(req))
 		return -EINVAL;
 	memcpy(&req, msg->payload, sizeof(req));
-	if (msg->hdr.command == VFU_CMD_MIG_DATA_READ ?
-		    msg->payload_len != sizeof(req) :
-		    msg->payload_len != sizeof(req) + req.size)
+	if (req.size > VFU_SERVER_MAX_XFER)
+		return -E2BIG;
+	if (msg->hdr.command == VFU_CMD_MIG_DATA_WRITE) {
+		if (msg->payload_len != sizeof(req) + req.size)
+			return -EINVAL;
+		n = uvfio_migration_write(dev, session,
+					  msg->payload + sizeof(req), req.size);
+		if (n < 0)
+			return (int)n;
+		return vfu_conn_reply(c, &msg->hdr, NULL, 0, NULL, 0);
+	}
+	if (msg->payload_len != sizeof(req))
 		return -EINVAL;
-	/* No data session can be open: the device is in no saving or
-	 * resuming state without migration support. */
-	uvfio_dbg(dev_of(c), "migration data command outside a session");
-	return -EINVAL;
+	reply = malloc(sizeof(*reply) + req.size);
+	if (!reply)
+		return -ENOMEM;
+	n = uvfio_migration_read(dev, session, reply->data, req.size);
+	if (n == -ENOMSG)
+		n = 0;
+	if (n < 0) {
+		free(reply);
+		return (int)n;
+	}
+	reply->argsz = (uint32_t)(sizeof(*reply) + (size_t)n);
+	reply->size = (uint32_t)n;
+	ret = vfu_conn_reply(c, &msg->hdr, reply, sizeof(*reply) + (size_t)n,
+			     NULL, 0);
+	free(reply);
+	return ret;
 }
 
 typedef int (*handler_fn)(struct vfu_conn *c, struct vfu_rx *msg);

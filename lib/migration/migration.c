@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Migration v2: the device state, the features that drive it, and the
+ * data sessions.
+ *
+ * A SET of MIG_DEVICE_STATE walks the kernel's path one arc at a time.
+ * The core opens and closes data sessions around the device's arcs:
+ *
+ *   RUNNING -> PRE_COPY, RUNNING_P2P -> PRE_COPY_P2P: a new saving session
+ *     with the stream header and the INITIAL sections
+ *   STOP -> STOP_COPY: a new saving session with the FINAL sections, END
+ *   PRE_COPY_P2P -> STOP_COPY: the same session gets FINAL and END
+ *   leaving the saving group: the session ends
+ *   STOP -> RESUMING: a new resuming session (a stream parser)
+ *   RESUMING -> STOP: the stream must be complete; the device commits what
+ *     it staged, or the arc fails and the staged state is dropped
+ *
+ * Every session has a new number; readers and writers name theirs, so a
+ * stale one never sees another session's data.  Everything here runs
+ * under the device lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/device-internal.h"
+#include "migration-internal.h"
+#include "stream.h"
+
+#define STATE_FEATURE_SIZE sizeof(struct uvfio_device_feature_mig_state)
+#define WHY_LEN 200
+
+static bool is_saving(enum uvfio_device_mig_state s)
+{
+	return s == UVFIO_DEVICE_STATE_STOP_COPY ||
+	       s == UVFIO_DEVICE_STATE_PRE_COPY ||
+	       s == UVFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
+static bool is_precopy(enum uvfio_device_mig_state s)
+{
+	return s == UVFIO_DEVICE_STATE_PRE_COPY ||
+	       s == UVFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
+/* ---- saving ---- */
+
+int uvfio_mig_put_section(struct uvfio_mig_save *s, uint16_t type,
+			  const void *data, size_t len)
+{
+	struct uvfio_migration *m = s->mig;
+	int ret;
+
+	if (!type || len > UVFIO_MIG_SECTION_MAX || (len && !data))
+		return -EINVAL;
+	ret = mig_stream_put_section(&m->buf, m->seq, type, s->phase, data,
+				     len);
+	if (!ret)
+		m->seq++;
+	return ret;
+}
+
+static int save_phase(struct uvfio_migration *m, enum uvfio_mig_phase phase)
+{
+	struct uvfio_mig_save s = { .mig = m, .phase = phase };
+	int ret = m->ops->save(m->dev, &s, phase);
+
+	if (ret)
+		uvfio_err(m->dev, "saving device state (phase %d) failed: %s",
+			  phase, strerror(-ret));
+	return ret;
+}
+
+static void session_end(struct uvfio_migration *m)
+{
+	if (m->parser) {
+		mig_parser_free(m->parser);
+		m->parser = NULL;
+		if (!m->committed)
+			m->ops->load_abort(m->dev);
+	}
+	mig_buf_release(&m->buf);
+	__atomic_store_n(&m->session, 0, __ATOMIC_RELEASE);
+	m->ended = false;
+	m->load_failed = false;
+	m->committed = false;
+}
+
+static void session_begin(struct uvfio_migration *m)
+{
+	session_end(m);
+	mig_buf_init(&m->buf);
+	m->seq = 0;
+	m->initial_end = 0;
+	m->read_total = 0;
+	__atomic_store_n(&m->session, ++m->last_session, __ATOMIC_RELEASE);
+}
+
+static int save_final(struct uvfio_migration *m)
+{
+	int ret = save_phase(m, UVFIO_MIG_FINAL);
+
+	if (!ret)
+		ret = mig_stream_put_end(&m->buf, m->seq);
+	if (!ret)
+		m->ended = true;
+	return ret;
+}
+
+static int open_saving(struct uvfio_migration *m, bool precopy)
+{
+	int ret;
+
+	session_begin(m);
+	ret = mig_stream_put_header(&m->buf, &m->id);
+	if (!ret && precopy) {
+		ret = save_phase(m, UVFIO_MIG_INITIAL);
+		m->initial_end = mig_buf_pending(&m->buf);
+	} else if (!ret) {
+		ret = save_final(m);
+	}
+	if (ret)
+		session_end(m);
+	return ret;
+}
+
+static int section_loaded(void *opaque, uint16_t type,
+			  enum uvfio_mig_phase phase, const void *data,
+			  size_t len)
+{
+	struct uvfio_migration *m = opaque;
+
+	return m->ops->load_section(m->dev, type, phase, data, len);
+}
+
+static int open_resuming(struct uvfio_migration *m)
+{
+	session_begin(m);
+	m->parser = mig_parser_new(&m->id, section_loaded, m);
+	if (!m->parser) {
+		session_end(m);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* RESUMING -> STOP: only a complete, valid stream may be committed. */
+static int commit_resuming(struct uvfio_migration *m)
+{
+	int ret;
+
+	if (m->load_failed || !m->parser || !mig_parser_complete(m->parser)) {
+		uvfio_err(m->dev, "RESUMING -> STOP refused: %s",
+			  m->load_failed ? "the stream was refused" :
+					   "the stream is incomplete (no END)");
+		return -EINVAL;
+	}
+	ret = m->ops->load_commit(m->dev);
+	if (ret) {
+		uvfio_err(m->dev, "committing the loaded state failed: %s",
+			  strerror(-ret));
+		return ret;
+	}
+	m->committed = true;
+	return 0;
+}
+
+/* ---- arcs ---- */
+
+/*
+ * One arc: the data session's part, then the device's.  If the device's
+ * arc fails, the session is put back as it was, as far as it can be (a
+ * session opened for this arc is closed).
+ */
+static int step(struct uvfio_migration *m, enum uvfio_device_mig_state from,
+		enum uvfio_device_mig_state to)
+{
+	bool opened = false;
+	int ret = 0;
+
+	if (!is_saving(from) && is_saving(to)) {
+		ret = open_saving(m, is_precopy(to));
+		opened = true;
+	} else if (from == UVFIO_DEVICE_STATE_PRE_COPY_P2P &&
+		   to == UVFIO_DEVICE_STATE_STOP_COPY) {
+		ret = save_final(m);
+	} else if (from == UVFIO_DEVICE_STATE_STOP &&
+		   to == UVFIO_DEVICE_STATE_RESUMING) {
+		ret = open_resuming(m);
+		opened = true;
+	} else if (from == UVFIO_DEVICE_STATE_RESUMING) {
+		ret = commit_resuming(m);
+	}
+	if (ret)
+		return ret;
+
+	ret = m->ops->arc(m->dev, from, to);
+	if (ret) {
+		uvfio_err(m->dev, "migration arc %d -> %d failed: %s", from, to,
+			  strerror(-ret));
+		if (opened)
+			session_end(m);
+		return ret;
+	}
+	/* Leaving the saving group, or RESUMING, ends the session. */
+	if ((is_saving(from) && !is_saving(to)) ||
+	    from == UVFIO_DEVICE_STATE_RESUMING)
+		session_end(m);
+	__atomic_store_n(&m->state, to, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int set_state(struct uvfio_migration *m,
+		     enum uvfio_device_mig_state target)
+{
+	enum uvfio_device_mig_state cur = m->state, next;
+	int ret;
+
+	while (cur != target) {
+		ret = uvfio_mig_next_state(m->ops->flags, cur, target, &next);
+		if (ret)
+			return ret;
+		ret = step(m, cur, next);
+		if (ret)
+			return ret;
+		cur = next;
+	}
+	return 0;
+}
+
+/* ---- features ---- */
+
+static int feature_migration(struct uvfio_device *dev, uint32_t flags,
+			     void *data, size_t size, void *opaque)
+{
+	struct uvfio_migration *m = opaque;
+	struct uvfio_device_feature_migration mig = { .flags = m->ops->flags };
+
+	(void)dev, (void)flags, (void)size;
+	memcpy(data, &mig, sizeof(mig));
+	return 0;
+}
+
+static int feature_state(struct uvfio_device *dev, uint32_t flags, void *data,
+			 size_t size, void *opaque)
+{
+	struct uvfio_migration *m = opaque;
+	struct uvfio_device_feature_mig_state st;
+	int ret = 0;
+
+	(void)dev, (void)size;
+	memcpy(&st, data, sizeof(st));
+	if (flags & UVFIO_DEVICE_FEATURE_SET)
+		ret = set_state(m, st.device_state);
+	/* GET, and a SET that ended anywhere: report where we are.  No
+	 * descriptors are made in-process: the session number names the
+	 * data (uvfio_migration_session). */
+	st.device_state = m->state;
+	st.data_fd = -1;
+	memcpy(data, &st, sizeof(st));
+	return ret;
+}
+
+static int feature_data_size(struct uvfio_device *dev, uint32_t flags,
+			     void *data, size_t size, void *opaque)
+{
+	struct uvfio_migration *m = opaque;
+	struct uvfio_device_feature_mig_data_size ds = {
+		/* the device's bytes plus the stream's framing */
+		.stop_copy_length = m->ops->state_size(dev) + 512,
+	};
+
+	(void)flags, (void)size;
+	memcpy(data, &ds, sizeof(ds));
+	return 0;
+}
+
+static int feature_precopy_v2(struct uvfio_device *dev, uint32_t flags,
+			      void *data, size_t size, void *opaque)
+{
+	struct uvfio_migration *m = opaque;
+
+	(void)dev, (void)flags, (void)data, (void)size;
+	m->precopy_info_v2 = true;
+	return 0;
+}
+
+/* ---- reset ---- */
+
+/* VFIO_DEVICE_RESET ends any session and returns to RUNNING. */
+static void migration_reset(struct uvfio_device *dev)
+{
+	struct uvfio_migration *m = dev->mig;
+
+	session_end(m);
+	__atomic_store_n(&m->state, UVFIO_DEVICE_STATE_RUNNING,
+			 __ATOMIC_RELEASE);
+}
+
+static void migration_release(struct uvfio_device *dev)
+{
+	struct uvfio_migration *m = dev->mig;
+
+	session_end(m);
+	free(m->type);
+	free(m->compat);
+	free(m);
+	dev->mig = NULL;
+}
+
+static bool name_ok(const char *s)
+{
+	return s && *s && strlen(s) <= MIG_NAME_MAX;
+}
+
+int uvfio_migration_init(struct uvfio_device *dev,
+			 const struct uvfio_migration_ops *ops,
+			 const struct uvfio_mig_identity *id)
+{
+	const uint64_t known = UVFIO_MIGRATION_STOP_COPY | UVFIO_MIGRATION_P2P |
+			       UVFIO_MIGRATION_PRE_COPY;
+	unsigned int nr_features = dev->nr_features;
+	struct uvfio_migration *m;
+	int ret;
+
+	if (dev->realized)
+		return -EBUSY;
+	if (dev->mig)
+		return -EEXIST;
+	if (!ops || !id || !(ops->flags & UVFIO_MIGRATION_STOP_COPY) ||
+	    (ops->flags & ~known) || !ops->arc || !ops->save ||
+	    !ops->state_size || !ops->load_section || !ops->load_commit ||
+	    !ops->load_abort || !name_ok(id->type) || !name_ok(id->compat)) {
+		uvfio_err(dev, "migration ops or identity incomplete");
+		return -EINVAL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->dev = dev;
+	m->ops = ops;
+	m->id = *id;
+	m->type = strdup(id->type);
+	m->compat = strdup(id->compat);
+	m->id.type = m->type;
+	m->id.compat = m->compat;
+	m->state = UVFIO_DEVICE_STATE_RUNNING;
+	mig_buf_init(&m->buf);
+	if (!m->type || !m->compat) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = uvfio_device_add_feature(
+		dev, UVFIO_DEVICE_FEATURE_MIGRATION, UVFIO_DEVICE_FEATURE_GET,
+		sizeof(struct uvfio_device_feature_migration),
+		feature_migration, m);
+	if (!ret)
+		ret = uvfio_device_add_feature(
+			dev, UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+			UVFIO_DEVICE_FEATURE_GET | UVFIO_DEVICE_FEATURE_SET,
+			STATE_FEATURE_SIZE, feature_state, m);
+	if (!ret)
+		ret = uvfio_device_add_feature(
+			dev, UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+			UVFIO_DEVICE_FEATURE_GET,
+			sizeof(struct uvfio_device_feature_mig_data_size),
+			feature_data_size, m);
+	if (!ret && (ops->flags & UVFIO_MIGRATION_PRE_COPY))
+		ret = uvfio_device_add_feature(
+			dev, UVFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2,
+			UVFIO_DEVICE_FEATURE_SET, 0, feature_precopy_v2, m);
+	if (ret)
+		goto fail;
+	dev->mig = m;
+	dev->mig_reset = migration_reset;
+	dev->mig_release = migration_release;
+	return 0;
+fail:
+	/* Features are appended: drop those that point at @m. */
+	dev->nr_features = nr_features;
+	free(m->type);
+	free(m->compat);
+	free(m);
+	return ret;
+}
+
+/* ---- the data path, for transports ---- */
+
+enum uvfio_device_mig_state uvfio_migration_state(struct uvfio_device *dev)
+{
+	return dev->mig ? __atomic_load_n(&dev->mig->state, __ATOMIC_ACQUIRE) :
+			  UVFIO_DEVICE_STATE_ERROR;
+}
+
+uint64_t uvfio_migration_session(struct uvfio_device *dev)
+{
+	return dev->mig ?
+		       __atomic_load_n(&dev->mig->session, __ATOMIC_ACQUIRE) :
+		       0;
+}
+
+/* In pre-copy, with everything read, fetch what changed since. */
+static void refill_precopy(struct uvfio_migration *m)
+{
+	if (mig_buf_pending(&m->buf) || !m->ops->dirty_bytes ||
+	    !m->ops->dirty_bytes(m->dev))
+		return;
+	save_phase(m, UVFIO_MIG_DIRTY);
+}
+
+ssize_t uvfio_migration_read(struct uvfio_device *dev, uint64_t session,
+			     void *buf, size_t len)
+{
+	struct uvfio_migration *m = dev->mig;
+	ssize_t ret;
+
+	if (!m)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (!is_saving(m->state)) {
+		ret = -EINVAL;
+	} else if (!session || session != m->session) {
+		ret = 0; /* a stale session sees end-of-file */
+	} else {
+		if (is_precopy(m->state))
+			refill_precopy(m);
+		ret = (ssize_t)mig_buf_read(&m->buf, buf, len);
+		m->read_total += (uint64_t)ret;
+		if (!ret && is_precopy(m->state) && len)
+			ret = -ENOMSG; /* nothing now; more may come */
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+ssize_t uvfio_migration_write(struct uvfio_device *dev, uint64_t session,
+			      const void *buf, size_t len)
+{
+	struct uvfio_migration *m = dev->mig;
+	char why[WHY_LEN] = "";
+	ssize_t ret;
+
+	if (!m)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (m->state != UVFIO_DEVICE_STATE_RESUMING || !m->parser) {
+		ret = -EINVAL;
+	} else if (!session || session != m->session) {
+		ret = -EBADF;
+	} else if (m->load_failed) {
+		ret = -EINVAL;
+	} else {
+		ret = mig_parser_feed(m->parser, buf, len, why, sizeof(why));
+		if (ret) {
+			m->load_failed = true;
+			uvfio_err(dev, "migration stream refused: %s", why);
+		} else {
+			ret = (ssize_t)len;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+int uvfio_migration_precopy_info(struct uvfio_device *dev, uint64_t session,
+				 struct uvfio_precopy_info *info)
+{
+	struct uvfio_migration *m = dev->mig;
+	int ret = 0;
+
+	if (!m || !info || info->argsz < sizeof(*info))
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (!session || session != m->session || !is_precopy(m->state)) {
+		ret = -EINVAL;
+	} else {
+		uint64_t done = m->read_total;
+
+		info->initial_bytes =
+			m->initial_end > done ? m->initial_end - done : 0;
+		info->dirty_bytes =
+			mig_buf_pending(&m->buf) - info->initial_bytes;
+		if (m->ops->dirty_bytes)
+			info->dirty_bytes += m->ops->dirty_bytes(dev);
+		/* Output flags exist only with v2; we never re-base. */
+		info->flags = 0;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
