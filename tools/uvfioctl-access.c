@@ -247,9 +247,9 @@ const struct command cmd_write = {
 	.synopsis = "DEV REGION OFFSET VALUE [--width N] [--read-back]",
 	.summary = "write a value to a region",
 	.help = "Write VALUE as N bytes at OFFSET of region REGION.  VALUE must\n"
-		"fit N bytes.  The server resets a resettable device when its\n"
-		"client leaves, so to see what a write did, read it back on the\n"
-		"same connection with --read-back.\n"
+		"fit N bytes.  --read-back reads the value back on the same\n"
+		"connection (the device keeps its state between connections,\n"
+		"so a later read sees it too).\n"
 		"\n" ACCESS_HELP
 		"  -r, --read-back    then read the same N bytes and print them\n",
 	.run = run_write,

@@ -53,6 +53,13 @@ static const struct flag_name irq_flags[] = {
 	{ 0, NULL },
 };
 
+static const struct flag_name mig_flags[] = {
+	{ UVFIO_MIGRATION_STOP_COPY, "STOP_COPY" },
+	{ UVFIO_MIGRATION_P2P, "P2P" },
+	{ UVFIO_MIGRATION_PRE_COPY, "PRE_COPY" },
+	{ 0, NULL },
+};
+
 static const struct flag_name feature_ops[] = {
 	{ UVFIO_DEVICE_FEATURE_GET, "GET" },
 	{ UVFIO_DEVICE_FEATURE_SET, "SET" },
@@ -105,6 +112,11 @@ struct report {
 	uint32_t nr_irqs;
 	struct feature features[NR_FEATURES];
 	unsigned int nr_features;
+	/* Migration, when the device has the MIGRATION feature. */
+	bool migration;
+	int mig_err; /* getting the flags or the state failed */
+	uint64_t mig_flags;
+	enum uvfio_device_mig_state mig_state;
 	struct uvfio_client_caps caps;
 };
 
@@ -234,6 +246,14 @@ static int gather(const struct command *cmd, struct uvfio_client *c,
 			if (!probe_feature(c, id, op->bit))
 				f->ops |= op->bit;
 		r->nr_features++;
+		if (id == UVFIO_DEVICE_FEATURE_MIGRATION)
+			r->migration = true;
+	}
+	if (r->migration) {
+		r->mig_err = uvfio_client_mig_flags(c, &r->mig_flags);
+		if (!r->mig_err)
+			r->mig_err =
+				uvfio_client_mig_get_state(c, &r->mig_state);
 	}
 
 	uvfio_client_get_caps(c, &r->caps);
@@ -345,7 +365,15 @@ static void print_text(const struct report *r)
 		if (f->ops)
 			putchar(')');
 	}
-	printf("\nProtocol: vfio-user %" PRIu16 ".%" PRIu16 "\n", caps->major,
+	putchar('\n');
+	if (r->migration && r->mig_err) {
+		printf("Migration: error: %s\n", strerror(-r->mig_err));
+	} else if (r->migration) {
+		printf("Migration: flags ");
+		print_flags((uint32_t)r->mig_flags, mig_flags);
+		printf(", state %s\n", mig_state_name(r->mig_state));
+	}
+	printf("Protocol: vfio-user %" PRIu16 ".%" PRIu16 "\n", caps->major,
 	       caps->minor);
 	printf("  max_msg_fds %" PRIu32 ", max_data_xfer_size %" PRIu32
 	       ", max_dma_maps %" PRIu32 "\n",
@@ -466,6 +494,22 @@ static struct json_object *json_report(const struct report *r)
 	}
 	json_add(root, "features", arr);
 
+	o = NULL;
+	if (r->migration) {
+		o = json_object_new_object();
+		if (r->mig_err) {
+			json_add(o, "error",
+				 json_object_new_string(strerror(-r->mig_err)));
+			json_add(o, "errno", json_object_new_int(-r->mig_err));
+		} else {
+			json_add_flags(o, (uint32_t)r->mig_flags, mig_flags);
+			json_add(o, "state",
+				 json_object_new_string(
+					 mig_state_name(r->mig_state)));
+		}
+	}
+	json_add(root, "migration", o);
+
 	o = json_object_new_object();
 	json_add(o, "transport", json_object_new_string("vfio-user"));
 	json_add(o, "major", json_object_new_int(caps->major));
@@ -542,7 +586,8 @@ const struct command cmd_info = {
 		"every region's info with its capabilities (sparse mmap areas,\n"
 		"type, MSI-X mappable), every irq index that answers, the\n"
 		"device features 0-12 it supports (probed, with GET and SET\n"
-		"separately) and the vfio-user capabilities negotiated.\n"
+		"separately), the migration flags and state of a device that\n"
+		"supports migration, and the vfio-user capabilities negotiated.\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json         print one JSON object instead of text\n",

@@ -4,7 +4,9 @@
  *
  * This file is the front end (global options, command dispatch) and the
  * helpers the commands share: number and region parsing, error reporting.
- * The commands live in uvfioctl-info.c and uvfioctl-access.c.
+ * The commands live in uvfioctl-info.c, uvfioctl-access.c, uvfioctl-mig.c
+ * (save, load), uvfioctl-migrate.c (migrate) and uvfioctl-net.c (receive,
+ * and migrate's tcp: destination).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -25,10 +27,8 @@
 #endif
 
 static const struct command *const commands[] = {
-	&cmd_info,
-	&cmd_read,
-	&cmd_write,
-	&cmd_lspci,
+	&cmd_info, &cmd_read, &cmd_write,   &cmd_lspci,
+	&cmd_save, &cmd_load, &cmd_migrate, &cmd_receive,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -41,19 +41,21 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: uvfioctl [OPTIONS] COMMAND [ARGS...]\n"
 		"\n"
-		"Inspect and access VFIO devices served over vfio-user (uvfiod).\n"
+		"Inspect, access and migrate VFIO devices served over vfio-user\n"
+		"(uvfiod).\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NR_COMMANDS; i++)
-		fprintf(out, "  %-6s %s\n         %s\n", commands[i]->name,
+		fprintf(out, "  %-7s %s\n          %s\n", commands[i]->name,
 			commands[i]->synopsis, commands[i]->summary);
 	fprintf(out,
-		"  help   [COMMAND]\n"
-		"         this text, or the help of COMMAND\n"
+		"  help    [COMMAND]\n"
+		"          this text, or the help of COMMAND\n"
 		"\n"
 		"DEV names a device: a socket path, or unix:PATH.  REGION is an index\n"
 		"or a vfio-pci region name (bar0-bar5, rom, config, vga).  Numbers are\n"
-		"decimal, or hexadecimal with a 0x prefix.\n"
+		"decimal, or hexadecimal with a 0x prefix.  SRC and DST are devices\n"
+		"too; migrate's DST may also be tcp:HOST:PORT, where a receive waits.\n"
 		"\n"
 		"Options:\n"
 		"  -t, --timeout MS   wait at most MS milliseconds for each reply\n"
@@ -196,10 +198,16 @@ int parse_region(const char *text, uint32_t *out)
 	return 0;
 }
 
-struct uvfio_client *open_device(const struct command *cmd, const char *name)
+struct uvfio_client *open_client(const char *name)
 {
 	struct uvfio_client_opts opts = { .timeout_ms = timeout_ms };
-	struct uvfio_client *c = uvfio_client_open(name, &opts);
+
+	return uvfio_client_open(name, &opts);
+}
+
+struct uvfio_client *open_device(const struct command *cmd, const char *name)
+{
+	struct uvfio_client *c = open_client(name);
 
 	if (!c)
 		fail(cmd, "%s: %s", name, strerror(errno));

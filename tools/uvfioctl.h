@@ -27,6 +27,7 @@ struct command {
 };
 
 extern const struct command cmd_info, cmd_read, cmd_write, cmd_lspci;
+extern const struct command cmd_save, cmd_load, cmd_migrate, cmd_receive;
 
 /* Print the command's --help to stdout. */
 void command_help(const struct command *cmd);
@@ -63,5 +64,11 @@ const char *pci_region_name(uint32_t index);
 
 /* Open @name for @cmd, or print why not and return NULL. */
 struct uvfio_client *open_device(const struct command *cmd, const char *name);
+
+/* Open @name with the tool's options; NULL with errno set, printing nothing. */
+struct uvfio_client *open_client(const char *name);
+
+/* A migration state's name without the prefix ("RUNNING"), or "?". */
+const char *mig_state_name(enum uvfio_device_mig_state state);
 
 #endif /* UVFIOCTL_H */
