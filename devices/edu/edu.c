@@ -9,8 +9,17 @@
  * there reaches every kind of window: a message-based window on a
  * vfio-user connection without a twin socket can only be reached from the
  * connection's own thread, i.e. from inside a region access.  So there is
- * no thread and no timer, and the state (struct edu_state) never holds
- * work in progress.
+ * no thread and no timer, and while the device runs the state (struct
+ * edu_state) never holds work in progress.
+ *
+ * Stopped for migration (edu_quiesce: every state but RUNNING and
+ * PRE_COPY), edu does no DMA and raises no interrupt, as the kernel asks
+ * of a device in STOP and, since edu cannot tell peer-to-peer DMA from
+ * any other, in the P2P states.  Registers are still read and written; a
+ * factorial or a transfer started then waits (status COMPUTING and
+ * dma_cmd RUN stay set, and travel in the migration stream), and so does
+ * the signal of a raise, until edu_resume().  edu-mig.c has the
+ * migration itself.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,33 +27,19 @@
 
 #include <uvfio/dma.h>
 
-#include "edu.h"
-
-/*
- * The whole device state (README.md): the registers as the guest sees
- * them (liveness holds the inverted value; status only EDU_STATUS_IRQFACT,
- * and dma_cmd never RUN, outside a register write) and the buffer.
- */
-struct edu_state {
-	uint32_t liveness;
-	uint32_t fact;
-	uint32_t status;
-	uint32_t irq_status;
-	uint64_t dma_src;
-	uint64_t dma_dst;
-	uint64_t dma_cnt;
-	uint64_t dma_cmd;
-	uint8_t dma_buf[EDU_DMA_SIZE];
-};
-
-struct edu {
-	struct uvfio_pci *pci;
-	struct edu_state s;
-};
+#include "edu-internal.h"
 
 static struct uvfio_device *edu_dev(const struct edu *edu)
 {
 	return uvfio_pci_device(edu->pci);
+}
+
+/* Pre-copy: buffer bytes [@off, @off + @len) changed. */
+static void edu_mark_dirty(struct edu *edu, uint64_t off, uint64_t len)
+{
+	for (uint64_t b = off / EDU_BLOCK_SIZE;
+	     len && b <= (off + len - 1) / EDU_BLOCK_SIZE; b++)
+		edu->dirty_blocks |= (uint8_t)(1u << b);
 }
 
 /* ---- Interrupts ---- */
@@ -52,18 +47,24 @@ static struct uvfio_device *edu_dev(const struct edu *edu)
 /*
  * As QEMU's edu: any raise with a non-zero irq_status signals (an MSI each
  * time; INTx stays asserted), and INTx drops when every cause is acked.
+ * Stopped, the causes are recorded and the line is left alone: the signal
+ * (one, however many raises) and the drop wait for edu_resume().
  */
 static void edu_raise_irq(struct edu *edu, uint32_t causes)
 {
 	edu->s.irq_status |= causes;
-	if (edu->s.irq_status)
+	if (!edu->s.irq_status)
+		return;
+	if (edu->quiesced)
+		edu->irq_deferred = true;
+	else
 		uvfio_pci_irq_raise(edu->pci, 0);
 }
 
 static void edu_lower_irq(struct edu *edu, uint32_t causes)
 {
 	edu->s.irq_status &= ~causes;
-	if (!edu->s.irq_status)
+	if (!edu->s.irq_status && !edu->quiesced)
 		uvfio_pci_irq_lower(edu->pci);
 }
 
@@ -82,16 +83,25 @@ static uint32_t edu_factorial(uint32_t n)
 	return r;
 }
 
+static void edu_fact_finish(struct edu *edu)
+{
+	struct edu_state *s = &edu->s;
+
+	s->fact = edu_factorial(s->fact);
+	s->status &= ~EDU_STATUS_COMPUTING;
+	if (s->status & EDU_STATUS_IRQFACT)
+		edu_raise_irq(edu, EDU_IRQ_FACT);
+}
+
+/* Stopped, the factorial waits: fact reads n and COMPUTING stays set. */
 static void edu_fact_start(struct edu *edu, uint32_t n)
 {
 	struct edu_state *s = &edu->s;
 
 	s->fact = n;
 	s->status |= EDU_STATUS_COMPUTING;
-	s->fact = edu_factorial(s->fact);
-	s->status &= ~EDU_STATUS_COMPUTING;
-	if (s->status & EDU_STATUS_IRQFACT)
-		edu_raise_irq(edu, EDU_IRQ_FACT);
+	if (!edu->quiesced)
+		edu_fact_finish(edu);
 }
 
 /* ---- DMA ---- */
@@ -112,9 +122,7 @@ static int edu_dma_transfer(struct edu *edu)
 	uint64_t off;
 	int ret;
 
-	/* Ending exactly at the end of the buffer is fine (QEMU 7.2: not). */
-	if (buf_addr < EDU_DMA_START || cnt > EDU_DMA_SIZE ||
-	    buf_addr - EDU_DMA_START > EDU_DMA_SIZE - cnt) {
+	if (!edu_dma_range_ok(buf_addr, cnt)) {
 		uvfio_warn(
 			dev,
 			"DMA of 0x%llx bytes at buffer address 0x%llx is outside the buffer 0x%x-0x%x: nothing transferred",
@@ -145,8 +153,10 @@ static int edu_dma_transfer(struct edu *edu)
 	} else {
 		/* A message-based read may fail halfway: keep the buffer. */
 		ret = uvfio_dma_read(uvfio_device_dma(dev), ram, bounce, cnt);
-		if (!ret)
+		if (!ret) {
 			memcpy(s->dma_buf + off, bounce, cnt);
+			edu_mark_dirty(edu, off, cnt);
+		}
 	}
 	if (ret)
 		uvfio_warn(
@@ -162,15 +172,63 @@ static int edu_dma_transfer(struct edu *edu)
  * if asked for, also when nothing could be moved (as QEMU's edu, whose
  * failed pci_dma_read/write still completes), so a driver never hangs.
  */
+static void edu_dma_finish(struct edu *edu)
+{
+	struct edu_state *s = &edu->s;
+
+	edu_dma_transfer(edu);
+	s->dma_cmd &= ~(uint64_t)EDU_DMA_RUN;
+	if (s->dma_cmd & EDU_DMA_IRQ)
+		edu_raise_irq(edu, EDU_IRQ_DMA);
+}
+
+/*
+ * Stopped, a transfer waits with RUN set, unless its buffer range is
+ * already wrong: that one completes at once, moving nothing (its
+ * interrupt waits like any other).  So a waiting transfer always lies
+ * inside the buffer, which a loaded state must respect too.
+ */
 static void edu_dma_start(struct edu *edu, uint64_t cmd)
 {
 	struct edu_state *s = &edu->s;
 
 	s->dma_cmd = cmd;
-	edu_dma_transfer(edu);
-	s->dma_cmd &= ~(uint64_t)EDU_DMA_RUN;
-	if (s->dma_cmd & EDU_DMA_IRQ)
-		edu_raise_irq(edu, EDU_IRQ_DMA);
+	if (!edu->quiesced ||
+	    !edu_dma_range_ok(edu_dma_buf_addr(s), s->dma_cnt))
+		edu_dma_finish(edu);
+}
+
+/* ---- Stop and run (migration) ---- */
+
+void edu_quiesce(struct edu *edu)
+{
+	edu->quiesced = true;
+}
+
+/*
+ * Running again: the factorial, then the transfer, then one signal (an
+ * INTx assertion or an MSI) for the raises made while stopped and by that
+ * work, if a cause is still pending; else INTx drops.  After a load, the
+ * loaded causes count as raised while stopped.
+ */
+void edu_resume(struct edu *edu)
+{
+	struct edu_state *s = &edu->s;
+
+	if (s->status & EDU_STATUS_COMPUTING) {
+		edu_fact_finish(edu);
+		edu->regs_dirty = true;
+	}
+	if (s->dma_cmd & EDU_DMA_RUN) {
+		edu_dma_finish(edu);
+		edu->regs_dirty = true;
+	}
+	edu->quiesced = false;
+	if (!s->irq_status)
+		uvfio_pci_irq_lower(edu->pci);
+	else if (edu->irq_deferred)
+		uvfio_pci_irq_raise(edu->pci, 0);
+	edu->irq_deferred = false;
 }
 
 /* ---- Registers ---- */
@@ -298,10 +356,13 @@ static ssize_t edu_bar_access(struct uvfio_pci *pci, unsigned int bar,
 			      bool is_write)
 {
 	struct edu *edu = uvfio_pci_priv(pci);
+	uint8_t before[EDU_REGS_LEN];
 	uint8_t *p = buf;
 
 	if (bar != EDU_BAR)
 		return -EINVAL;
+	if (is_write)
+		memcpy(before, &edu->s, EDU_REGS_LEN);
 	for (size_t done = 0, size; done < len; done += size) {
 		uint64_t addr = offset + done;
 
@@ -311,23 +372,52 @@ static ssize_t edu_bar_access(struct uvfio_pci *pci, unsigned int bar,
 		else
 			put_le(p + done, edu_reg_read(edu, addr, size), size);
 	}
+	/* Reads change nothing; a write may (pre-copy tracking). */
+	if (is_write && memcmp(before, &edu->s, EDU_REGS_LEN))
+		edu->regs_dirty = true;
 	return (ssize_t)len;
 }
 
 /* ---- Lifetime ---- */
 
 /*
- * No reset: like QEMU's edu behind vfio-pci (conventional PCI with neither
- * FLR nor a PM capability), VFIO_DEVICE_RESET fails and GET_INFO reports
- * no RESET flag.  The power-on state (all zero) is the state at creation.
+ * VFIO_DEVICE_RESET.  edu has no reset method in vfio-pci's terms
+ * (conventional PCI, neither FLR nor a PM capability), so GET_INFO shows
+ * no RESET flag, as for QEMU's edu behind vfio-pci.  But migration needs
+ * the reset: it is the kernel's only way out of ERROR and of a RESUMING
+ * whose stream was refused.  So the reset works without being advertised
+ * (UVFIO_PCI_RESET_SILENT), as the kernel's mdev drivers (mtty) do.
+ *
+ * It does what a reset does to QEMU's edu, which has no reset handler:
+ * the registers and the buffer stay.  It ends a stop (the migration state
+ * is RUNNING again) and drops the work the stop held back: COMPUTING and
+ * RUN clear with nothing computed or moved, and no interrupt.  The PCI
+ * core then drops INTx; a cause still pending asserts it again at the
+ * next raise.
  */
+static int edu_reset(struct uvfio_pci *pci)
+{
+	struct edu *edu = uvfio_pci_priv(pci);
+
+	edu->s.status &= ~(uint32_t)EDU_STATUS_COMPUTING;
+	edu->s.dma_cmd &= ~(uint64_t)EDU_DMA_RUN;
+	edu->quiesced = false;
+	edu->irq_deferred = false;
+	edu->regs_dirty = true;
+	return 0;
+}
+
 static void edu_release(struct uvfio_pci *pci)
 {
-	free(uvfio_pci_priv(pci));
+	struct edu *edu = uvfio_pci_priv(pci);
+
+	edu_mig_release(edu);
+	free(edu);
 }
 
 static const struct uvfio_pci_ops edu_ops = {
 	.bar_access = edu_bar_access,
+	.reset = edu_reset,
 	.release = edu_release,
 };
 
@@ -367,6 +457,10 @@ struct uvfio_pci *edu_new(const char *name)
 		if (ret > 0)
 			ret = 0;
 	}
+	if (!ret)
+		ret = uvfio_pci_set_reset_mode(pci, UVFIO_PCI_RESET_SILENT);
+	if (!ret)
+		ret = edu_mig_init(edu);
 	if (!ret)
 		ret = uvfio_pci_realize(pci);
 	if (ret) {

@@ -12,6 +12,10 @@
  * unmasks) needs that: a condition still pending is delivered again on
  * UNMASK instead of being lost.
  *
+ * Stopped for migration (every state but RUNNING and PRE_COPY), the card
+ * raises no interrupt: register accesses work, their events wait, and
+ * mtty_resume() delivers them.  mtty-mig.c has the migration itself.
+ *
  * Everything runs in PCI core callbacks, under the device lock: no locking
  * of our own, no threads.
  */
@@ -19,21 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mtty-uart.h"
-#include "mtty.h"
+#include "mtty-internal.h"
 
 /* Config registers mtty's config write handler acts on. */
 #define CFG_BAR0 0x10
 #define CFG_BAR1 0x14
 #define CFG_INTERRUPT_LINE 0x3c
 #define CFG_STATUS 0x06
-
-struct mtty {
-	struct uvfio_pci *pci;
-	unsigned int nr_ports;
-	bool intx_asserted; /* what we last told the PCI core */
-	struct mtty_port port[MTTY_MAX_PORTS];
-};
 
 /*
  * How the kernel's mtty splits a region access: 4 bytes where aligned and
@@ -60,22 +56,66 @@ static void intx_set(struct mtty *m, bool level)
 	m->intx_asserted = level;
 }
 
+bool mtty_any_pending(const struct mtty *m)
+{
+	for (unsigned int i = 0; i < m->nr_ports; i++)
+		if (mtty_port_irq_pending(&m->port[i]))
+			return true;
+	return false;
+}
+
+static bool msi_enabled(struct mtty *m)
+{
+	return uvfio_device_irq_enabled(uvfio_pci_device(m->pci),
+					UVFIO_PCI_MSI_IRQ_INDEX) > 0;
+}
+
 /* After a BAR access that caused @events interrupt events. */
 static void mtty_update_irq(struct mtty *m, unsigned int events)
 {
-	struct uvfio_device *dev = uvfio_pci_device(m->pci);
-	bool pending = false;
-
-	if (uvfio_device_irq_enabled(dev, UVFIO_PCI_MSI_IRQ_INDEX) > 0) {
+	if (m->quiesced) {
+		if (events && !m->irq_deferred) {
+			m->irq_deferred = true;
+			m->card_dirty = true;
+		}
+		return;
+	}
+	if (msi_enabled(m)) {
 		/* A function with MSI enabled does not use INTx. */
 		intx_set(m, false);
 		while (events--)
 			uvfio_pci_irq_raise(m->pci, 0);
 		return;
 	}
-	for (unsigned int i = 0; i < m->nr_ports; i++)
-		pending |= mtty_port_irq_pending(&m->port[i]);
-	intx_set(m, pending);
+	intx_set(m, mtty_any_pending(m));
+}
+
+void mtty_quiesce(struct mtty *m)
+{
+	m->quiesced = true;
+}
+
+/*
+ * Running again.  With MSI, one message stands for every event held back
+ * (as a masked MSI vector holds one pending message); with INTx the line
+ * follows the ports' conditions, as after any access.  After a load, the
+ * loaded conditions count as held back (mtty-mig.c).
+ */
+void mtty_resume(struct mtty *m)
+{
+	bool deferred = m->irq_deferred;
+
+	m->quiesced = false;
+	if (deferred)
+		m->card_dirty = true;
+	m->irq_deferred = false;
+	if (msi_enabled(m)) {
+		intx_set(m, false);
+		if (deferred)
+			uvfio_pci_irq_raise(m->pci, 0);
+		return;
+	}
+	intx_set(m, mtty_any_pending(m));
 }
 
 static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
@@ -83,6 +123,7 @@ static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
 			       bool is_write)
 {
 	struct mtty *m = uvfio_pci_priv(pci);
+	uint8_t before[MTTY_PORT_WIRE], after[MTTY_PORT_WIRE];
 	struct mtty_port *port;
 	unsigned int events = 0;
 	uint8_t *p = buf;
@@ -92,6 +133,7 @@ static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
 	    len > MTTY_BAR_SIZE - offset)
 		return -EINVAL;
 	port = &m->port[bar];
+	mtty_port_to_wire(port, bar, before);
 	while (done < len) {
 		unsigned int reg = (unsigned int)(offset + done);
 		size_t n = access_piece(offset + done, len - done);
@@ -105,6 +147,10 @@ static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
 		}
 		done += n;
 	}
+	/* Reads change a port too (RX, IIR, LSR, MSR): compare. */
+	mtty_port_to_wire(port, bar, after);
+	if (memcmp(before, after, sizeof(before)))
+		m->dirty_ports |= (uint8_t)(1u << bar);
 	mtty_update_irq(m, events);
 	return (ssize_t)len;
 }
@@ -138,21 +184,28 @@ static int mtty_config_write(struct uvfio_pci *pci, unsigned int offset,
 
 /*
  * VFIO_DEVICE_RESET.  The kernel's mtty handles it without touching the
- * ports (its reset only concerns migration state), and so does this one.
- * The PCI core drops the INTx line after this; a condition still pending
- * raises it again at the next BAR access.
+ * ports (its reset only concerns migration state), and so does this one:
+ * it ends a stop (the migration state is RUNNING again) and forgets the
+ * events held back.  The PCI core drops the INTx line after this; a
+ * condition still pending raises it again at the next BAR access.
  */
 static int mtty_reset(struct uvfio_pci *pci)
 {
 	struct mtty *m = uvfio_pci_priv(pci);
 
 	m->intx_asserted = false;
+	m->quiesced = false;
+	m->irq_deferred = false;
+	m->card_dirty = true;
 	return 0;
 }
 
 static void mtty_release(struct uvfio_pci *pci)
 {
-	free(uvfio_pci_priv(pci));
+	struct mtty *m = uvfio_pci_priv(pci);
+
+	mtty_mig_release(m);
+	free(m);
 }
 
 static const struct uvfio_pci_ops mtty_ops = {
@@ -209,6 +262,8 @@ static int mtty_configure(struct mtty *m)
 					    sizeof(mtty_string) - 1);
 	if (!ret)
 		ret = uvfio_pci_set_reset_mode(pci, UVFIO_PCI_RESET_SILENT);
+	if (!ret)
+		ret = mtty_mig_init(m);
 	if (!ret)
 		ret = uvfio_pci_realize(pci);
 	return ret;

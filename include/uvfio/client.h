@@ -163,6 +163,21 @@ UVFIO_API ssize_t uvfio_client_mig_write(struct uvfio_client *c,
 					 const void *buf, size_t len);
 
 /*
+ * The session's data as a file descriptor, as the kernel's data_fd: in
+ * STOP_COPY the stream can be read from it to end-of-file; in RESUMING
+ * it is written to it, and closing it ends the input.  The caller owns
+ * the fd.  One at a time per handle (-EBUSY while the previous one is
+ * still moving data); -EINVAL in other states.  In RESUMING, close the fd
+ * before changing the state: the change waits until all that was written
+ * has reached the device.  Pre-copy's "nothing now"
+ * (the kernel's -ENOMSG) cannot be said through a socket: use
+ * uvfio_client_mig_read() there.  If the device refuses the data, the
+ * writer sees EPIPE; a read stream cut short by an error just ends, and
+ * the destination's loader refuses the incomplete stream.
+ */
+UVFIO_API int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd);
+
+/*
  * Guest-memory helper: @size bytes of shared memory in a memfd, sealed at
  * that size (F_SEAL_SHRINK | F_SEAL_GROW), as servers require of memory
  * they map.

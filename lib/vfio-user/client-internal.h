@@ -46,6 +46,13 @@ struct uvfio_client {
 
 	pthread_t twin_thread;
 	bool twin_running;
+
+	/* The thread behind uvfio_client_mig_data_fd(), if one was made. */
+	pthread_t pump_thread;
+	bool pump_started;
+	int pump_fd;	/* its end of the socketpair */
+	bool pump_done; /* atomic: the thread has finished */
+	bool pump_saving;
 };
 
 struct reply {
@@ -59,6 +66,9 @@ struct reply {
 int transact(struct uvfio_client *c, uint16_t cmd, const void *req,
 	     size_t req_len, const int *fds, unsigned int nr_fds,
 	     struct reply *out);
+
+/* client-mig.c: stop the data-fd thread (before the handle goes). */
+void client_mig_pump_stop(struct uvfio_client *c, bool force);
 
 /* client-dma.c: the server's DMA requests, answered from our windows. */
 bool is_dma_request(const struct vfu_rx *rx);

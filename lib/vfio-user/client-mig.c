@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "client-internal.h"
 
@@ -60,12 +62,17 @@ int uvfio_client_mig_get_state(struct uvfio_client *c,
 	return ret;
 }
 
+static void pump_finish(struct uvfio_client *c);
+
 int uvfio_client_mig_set_state(struct uvfio_client *c,
 			       enum uvfio_device_mig_state state)
 {
 	struct uvfio_device_feature_mig_state st = { .device_state = state,
 						     .data_fd = -1 };
 
+	/* Data written to a data fd reaches the device before the state
+	 * changes, as a write() on the kernel's data_fd would have. */
+	pump_finish(c);
 	return feature(c,
 		       UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE |
 			       UVFIO_DEVICE_FEATURE_SET,
@@ -121,4 +128,124 @@ ssize_t uvfio_client_mig_write(struct uvfio_client *c, const void *buf,
 	}
 	free(req);
 	return ret ? ret : (ssize_t)len;
+}
+
+/* ---- the data as a file descriptor ---- */
+
+#define PUMP_CHUNK (1u << 20)
+
+struct pump {
+	struct uvfio_client *c;
+	bool saving;
+};
+
+/*
+ * Before a state change: a resuming pump forwards what was written until
+ * the caller closes its end; a saving pump is stopped (what the caller did
+ * not read is dropped, the state change ends the session anyway).
+ */
+static void pump_finish(struct uvfio_client *c)
+{
+	if (!c->pump_started)
+		return;
+	client_mig_pump_stop(c, false);
+}
+
+/* Move the session's data between the device and our socket end. */
+static void *pump_main(void *arg)
+{
+	struct pump *p = arg;
+	struct uvfio_client *c = p->c;
+	uint8_t *buf = malloc(PUMP_CHUNK);
+
+	while (buf) {
+		ssize_t n;
+
+		if (p->saving) {
+			n = uvfio_client_mig_read(c, buf, PUMP_CHUNK);
+			if (n <= 0)
+				break;
+			for (ssize_t off = 0; off < n;) {
+				ssize_t w = send(c->pump_fd, buf + off,
+						 (size_t)(n - off),
+						 MSG_NOSIGNAL);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					goto out;
+				off += w;
+			}
+		} else {
+			n = recv(c->pump_fd, buf, PUMP_CHUNK, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if (uvfio_client_mig_write(c, buf, (size_t)n) != n)
+				break;
+		}
+	}
+out:
+	free(buf);
+	/* The other side sees end-of-file (or EPIPE when writing). */
+	shutdown(c->pump_fd, SHUT_RDWR);
+	free(p);
+	__atomic_store_n(&c->pump_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+void client_mig_pump_stop(struct uvfio_client *c, bool force)
+{
+	if (!c->pump_started)
+		return;
+	/* Unless forced, a resuming pump ends at the caller's close. */
+	if (force || c->pump_saving)
+		shutdown(c->pump_fd, SHUT_RDWR);
+	pthread_join(c->pump_thread, NULL);
+	close(c->pump_fd);
+	c->pump_fd = -1;
+	c->pump_started = false;
+}
+
+int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd)
+{
+	enum uvfio_device_mig_state state;
+	struct pump *p;
+	int sv[2], ret;
+
+	if (c->pump_started) {
+		if (!__atomic_load_n(&c->pump_done, __ATOMIC_ACQUIRE))
+			return -EBUSY;
+		client_mig_pump_stop(c, true);
+	}
+	ret = uvfio_client_mig_get_state(c, &state);
+	if (ret)
+		return ret;
+	if (state != UVFIO_DEVICE_STATE_STOP_COPY &&
+	    state != UVFIO_DEVICE_STATE_RESUMING)
+		return -EINVAL;
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		free(p);
+		return -errno;
+	}
+	p->c = c;
+	p->saving = state == UVFIO_DEVICE_STATE_STOP_COPY;
+	c->pump_saving = p->saving;
+	c->pump_fd = sv[1];
+	c->pump_done = false;
+	ret = -pthread_create(&c->pump_thread, NULL, pump_main, p);
+	if (ret) {
+		free(p);
+		close(sv[0]);
+		close(sv[1]);
+		c->pump_fd = -1;
+		return ret;
+	}
+	c->pump_started = true;
+	*fd = sv[0];
+	return 0;
 }

@@ -219,6 +219,7 @@ struct uvfio_client *uvfio_client_open(const char *name,
 	if (!c)
 		return NULL;
 	c->twin = -1;
+	c->pump_fd = -1;
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms :
 						       DEFAULT_TIMEOUT_MS;
 	for (int i = 0; i < MAX_REGIONS; i++)
@@ -250,6 +251,10 @@ void uvfio_client_close(struct uvfio_client *c)
 {
 	if (!c)
 		return;
+	/* Wake a data-fd thread blocked on the device, then wait for it. */
+	if (c->sock >= 0)
+		shutdown(c->sock, SHUT_RDWR);
+	client_mig_pump_stop(c, true);
 	if (c->sock >= 0)
 		close(c->sock);
 	if (c->twin_running) {

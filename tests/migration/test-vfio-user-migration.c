@@ -270,12 +270,67 @@ static void test_refused_streams(void **state)
 	uvfio_client_close(dst);
 }
 
+/* The data as a file descriptor, as the kernel's data_fd. */
+static void test_data_fd(void **state)
+{
+	struct fixture *f = *state;
+	struct uvfio_client *src = uvfio_client_open(f->path[0], NULL);
+	struct uvfio_client *dst = uvfio_client_open(f->path[1], NULL);
+	uint8_t *stream = malloc(4 * SIZE);
+	size_t len = 0;
+	ssize_t n;
+	int fd, fd2;
+
+	fill(src, 11);
+	/* Not in a data state: refused. */
+	assert_int_equal(uvfio_client_mig_data_fd(src, &fd), -EINVAL);
+	assert_int_equal(
+		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_STOP_COPY),
+		0);
+	assert_int_equal(uvfio_client_mig_data_fd(src, &fd), 0);
+	assert_int_equal(uvfio_client_mig_data_fd(src, &fd2), -EBUSY);
+	while ((n = read(fd, stream + len, 4 * SIZE - len)) > 0)
+		len += (size_t)n;
+	assert_int_equal(n, 0);
+	close(fd);
+	assert_true(len > SIZE);
+
+	assert_int_equal(
+		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RESUMING),
+		0);
+	assert_int_equal(uvfio_client_mig_data_fd(dst, &fd), 0);
+	for (size_t off = 0; off < len; off += (size_t)n) {
+		n = write(fd, stream + off, len - off);
+		assert_true(n > 0);
+	}
+	close(fd);
+	/* The state change waits for everything written to arrive. */
+	assert_int_equal(
+		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RUNNING), 0);
+	assert_same(src, dst, SIZE);
+	assert_int_equal(
+		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_RUNNING), 0);
+	/* A handle closed with a data fd still open does not hang. */
+	assert_int_equal(
+		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RESUMING),
+		0);
+	assert_int_equal(uvfio_client_mig_data_fd(dst, &fd), 0);
+	uvfio_client_close(dst);
+	close(fd);
+	dst = uvfio_client_open(f->path[1], NULL);
+	assert_int_equal(uvfio_client_reset(dst), 0);
+	free(stream);
+	uvfio_client_close(src);
+	uvfio_client_close(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stop_copy),
 		cmocka_unit_test(test_pre_copy),
 		cmocka_unit_test(test_refused_streams),
+		cmocka_unit_test(test_data_fd),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,8 +2,9 @@
 /*
  * The edu device in-process: config space, registers, access sizes,
  * factorial, interrupts (INTx and MSI on eventfds), DMA through fd-mapped
- * and message-based windows, refused DMA, and reset.  Driven through the
- * device core's calls, as a transport would.
+ * and message-based windows, refused DMA, reset, and migration between two
+ * instances (round trips, pre-copy, the stop rule, refused streams).
+ * Driven through the device core's calls, as a transport would.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <uvfio/dma.h>
+#include <uvfio/migration.h>
 
 #include "edu/edu.h"
 #include "test-util.h"
@@ -39,6 +41,8 @@ struct fx {
 	int intx, msi;
 	unsigned int warnings;
 	char last[512];
+	char log[8192]; /* every error and warning since the last clear */
+	size_t log_len;
 	/* message-based memory at MSG_IOVA */
 	uint8_t msg_mem[2 * 4096];
 	unsigned int msg_calls;
@@ -52,8 +56,14 @@ static void sink(void *opaque, enum uvfio_log_level level, const char *name,
 
 	(void)name;
 	if (level <= UVFIO_LOG_WARNING) {
+		int n;
+
 		f->warnings++;
 		snprintf(f->last, sizeof(f->last), "%s", msg);
+		n = snprintf(f->log + f->log_len, sizeof(f->log) - f->log_len,
+			     "%s\n", msg);
+		if (n > 0 && (size_t)n < sizeof(f->log) - f->log_len)
+			f->log_len += (size_t)n;
 	}
 }
 
@@ -73,12 +83,12 @@ static int msg_handler(void *opaque, uint64_t iova, void *buf, size_t len,
 	return 0;
 }
 
-static int setup(void **state)
+static struct fx *fx_new(const char *name)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->pci = edu_new("edu0");
+	f->pci = edu_new(name);
 	assert_non_null(f->pci);
 	f->dev = uvfio_pci_device(f->pci);
 	f->dma = uvfio_device_dma(f->dev);
@@ -97,20 +107,28 @@ static int setup(void **state)
 			 0);
 	f->intx = test_eventfd();
 	f->msi = test_eventfd();
-	*state = f;
-	return 0;
+	return f;
 }
 
-static int teardown(void **state)
+static void fx_free(struct fx *f)
 {
-	struct fx *f = *state;
-
 	uvfio_pci_destroy(f->pci);
 	munmap(f->ram, RAM_SIZE);
 	close(f->memfd);
 	close(f->intx);
 	close(f->msi);
 	free(f);
+}
+
+static int setup(void **state)
+{
+	*state = fx_new("edu0");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx_free(*state);
 	return 0;
 }
 
@@ -202,6 +220,16 @@ static void dma(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt,
 	wr(f, BAR0, EDU_REG_DMA_CNT, 8, cnt);
 	wr(f, BAR0, EDU_REG_DMA_CMD, 8, cmd);
 	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), cmd & ~1ull);
+}
+
+/* Start a transfer and leave it be (a stopped edu holds it). */
+static void dma_start(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt,
+		      uint64_t cmd)
+{
+	wr(f, BAR0, EDU_REG_DMA_SRC, 8, src);
+	wr(f, BAR0, EDU_REG_DMA_DST, 8, dst);
+	wr(f, BAR0, EDU_REG_DMA_CNT, 8, cnt);
+	wr(f, BAR0, EDU_REG_DMA_CMD, 8, cmd);
 }
 
 static void fill(uint8_t *p, size_t len, unsigned int seed)
@@ -777,16 +805,966 @@ static void test_dma_regs(void **state)
 
 /* ---- reset ---- */
 
-/* As QEMU's edu behind vfio-pci: no reset method, no reset. */
-static void test_no_reset(void **state)
+/*
+ * No RESET flag (QEMU's edu behind vfio-pci has no reset method), but the
+ * reset works, as migration needs: edu's registers and buffer stay, as
+ * with QEMU's edu, which has no reset handler.
+ */
+static void test_reset(void **state)
+{
+	struct fx *f = *state;
+	struct uvfio_device_info info = { .argsz = sizeof(info) };
+	uint8_t buf[64];
+
+	assert_int_equal(uvfio_device_get_info(f->dev, &info), 0);
+	assert_int_equal(info.flags & UVFIO_DEVICE_FLAGS_RESET, 0);
+	set_master(f, true);
+	fill(f->ram, 64, 11);
+	dma(f, IOVA, EDU_DMA_START, 64, EDU_DMA_RUN);
+	set_reg(f, EDU_REG_LIVENESS, 1);
+	set_reg(f, EDU_REG_IRQ_RAISE, 0x10);
+	assert_int_equal(uvfio_device_reset(f->dev), 0);
+	assert_int_equal(reg(f, EDU_REG_LIVENESS), 0xfffffffe);
+	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0x10);
+	read_buffer(f, 0, buf, sizeof(buf));
+	assert_memory_equal(buf, f->ram, sizeof(buf));
+	assert_int_equal(uvfio_migration_state(f->dev),
+			 UVFIO_DEVICE_STATE_RUNNING);
+}
+
+/* ---- migration: helpers ---- */
+
+#define ST_STOP UVFIO_DEVICE_STATE_STOP
+#define ST_RUNNING UVFIO_DEVICE_STATE_RUNNING
+#define ST_STOP_COPY UVFIO_DEVICE_STATE_STOP_COPY
+#define ST_RESUMING UVFIO_DEVICE_STATE_RESUMING
+#define ST_RUNNING_P2P UVFIO_DEVICE_STATE_RUNNING_P2P
+#define ST_PRE_COPY UVFIO_DEVICE_STATE_PRE_COPY
+#define ST_PRE_COPY_P2P UVFIO_DEVICE_STATE_PRE_COPY_P2P
+
+#define STREAM_MAX (64 * 1024)
+#define SEC_REGS 1
+#define SEC_BUF 2
+
+static int mig_set(struct fx *f, uint32_t st)
+{
+	struct {
+		struct uvfio_device_feature hdr;
+		struct uvfio_device_feature_mig_state st;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_SET |
+			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
+		  { .device_state = st } };
+
+	return uvfio_device_feature(f->dev, &req.hdr);
+}
+
+static uint32_t mig_get(struct fx *f)
+{
+	struct {
+		struct uvfio_device_feature hdr;
+		struct uvfio_device_feature_mig_state st;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_GET |
+			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
+		  { 0 } };
+
+	assert_int_equal(uvfio_device_feature(f->dev, &req.hdr), 0);
+	return req.st.device_state;
+}
+
+static void mig_go(struct fx *f, uint32_t st)
+{
+	assert_int_equal(mig_set(f, st), 0);
+	assert_int_equal(mig_get(f), st);
+}
+
+/* Read what the session has now, in odd pieces; stops at 0 or -ENOMSG. */
+static size_t mig_read(struct fx *f, uint8_t *out, size_t max)
+{
+	uint64_t session = uvfio_migration_session(f->dev);
+	size_t got = 0;
+
+	for (;;) {
+		size_t want = max - got < 333 ? max - got : 333;
+		ssize_t n =
+			uvfio_migration_read(f->dev, session, out + got, want);
+
+		if (n == 0 || n == -ENOMSG)
+			return got;
+		assert_true(n > 0);
+		got += (size_t)n;
+		assert_true(got < max);
+	}
+}
+
+/* The complete stop-copy stream of @f, which is left in STOP_COPY. */
+static size_t mig_save(struct fx *f, uint8_t *out)
+{
+	mig_go(f, ST_STOP_COPY);
+	return mig_read(f, out, STREAM_MAX);
+}
+
+/* Feed @len bytes to RESUMING: the write's result. */
+static ssize_t mig_feed(struct fx *f, const uint8_t *s, size_t len)
+{
+	uint64_t session;
+
+	mig_go(f, ST_RESUMING);
+	session = uvfio_migration_session(f->dev);
+	assert_true(session != 0);
+	if (!len)
+		return 0;
+	return uvfio_migration_write(f->dev, session, s, len);
+}
+
+/* Load a stream and commit it: the device is left in STOP. */
+static void mig_load(struct fx *f, const uint8_t *s, size_t len)
+{
+	assert_int_equal(mig_feed(f, s, len), (ssize_t)len);
+	mig_go(f, ST_STOP);
+}
+
+/* Every register, as the guest reads it. */
+#define NR_REGS 9
+static void read_regs(struct fx *f, uint64_t r[NR_REGS])
+{
+	static const uint64_t off32[] = { EDU_REG_ID, EDU_REG_LIVENESS,
+					  EDU_REG_FACT, EDU_REG_STATUS,
+					  EDU_REG_IRQ_STATUS };
+	static const uint64_t off64[] = { EDU_REG_DMA_SRC, EDU_REG_DMA_DST,
+					  EDU_REG_DMA_CNT, EDU_REG_DMA_CMD };
+
+	for (size_t i = 0; i < ARRAY_SIZE(off32); i++)
+		r[i] = reg(f, off32[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(off64); i++)
+		r[5 + i] = rd(f, BAR0, off64[i], 8);
+}
+
+static void assert_regs(struct fx *f, const uint64_t want[NR_REGS])
+{
+	uint64_t r[NR_REGS];
+
+	read_regs(f, r);
+	for (int i = 0; i < NR_REGS; i++)
+		if (r[i] != want[i])
+			fail_msg("register %d: 0x%llx, expected 0x%llx", i,
+				 (unsigned long long)r[i],
+				 (unsigned long long)want[i]);
+}
+
+/* The whole buffer (through guest memory; changes the DMA registers). */
+static void read_whole_buffer(struct fx *f, uint8_t out[EDU_DMA_SIZE])
+{
+	set_master(f, true);
+	read_buffer(f, 0, out, EDU_DMA_SIZE);
+}
+
+static void log_clear(struct fx *f)
+{
+	f->log_len = 0;
+	f->log[0] = 0;
+}
+
+/* ---- the stream, as docs/migration-stream.md lays it out ---- */
+
+static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+struct sec {
+	size_t off; /* of the section header in the stream */
+	uint16_t kind, type;
+	uint8_t phase;
+	size_t len;
+	const uint8_t *data;
+};
+
+/* Split a well-formed stream into its sections; returns how many. */
+static size_t parse(const uint8_t *s, size_t len, struct sec *out, size_t max)
+{
+	size_t pos = (size_t)le(s + 12, 4), n = 0;
+
+	while (pos < len) {
+		assert_true(n < max && pos + 24 <= len);
+		out[n] = (struct sec){ .off = pos,
+				       .kind = (uint16_t)le(s + pos, 2),
+				       .type = (uint16_t)le(s + pos + 2, 2),
+				       .phase = s[pos + 4],
+				       .len = (size_t)le(s + pos + 12, 8),
+				       .data = s + pos + 20 };
+		pos += 24 + out[n].len;
+		n++;
+	}
+	assert_int_equal(pos, len);
+	return n;
+}
+
+/* Recompute the CRC of the section at @off after its payload was patched. */
+static void reseal(uint8_t *s, size_t off)
+{
+	size_t len = (size_t)le(s + off + 12, 8);
+
+	put_le(s + off + 20 + len, crc32c(0, s + off, 20 + len), 4);
+}
+
+/* A stream builder: a copy of a real header, then sections, then END. */
+struct builder {
+	uint8_t s[STREAM_MAX];
+	size_t len;
+	uint32_t seq;
+};
+
+static void build_start(struct builder *b, const uint8_t *real)
+{
+	b->len = (size_t)le(real + 12, 4);
+	memcpy(b->s, real, b->len);
+	b->seq = 0;
+}
+
+static void build_section(struct builder *b, uint16_t kind, uint16_t type,
+			  uint8_t phase, const void *data, size_t len)
+{
+	uint8_t *p = b->s + b->len;
+
+	assert_true(b->len + 24 + len <= sizeof(b->s));
+	memset(p, 0, 20);
+	put_le(p, kind, 2);
+	put_le(p + 2, type, 2);
+	p[4] = phase;
+	put_le(p + 8, b->seq++, 4);
+	put_le(p + 12, len, 8);
+	if (len)
+		memcpy(p + 20, data, len);
+	b->len += 24 + len;
+	reseal(b->s, (size_t)(p - b->s));
+}
+
+static void build_data(struct builder *b, uint16_t type, uint8_t phase,
+		       const void *data, size_t len)
+{
+	build_section(b, 1, type, phase, data, len);
+}
+
+static void build_end(struct builder *b)
+{
+	build_section(b, 2, 0, 0, NULL, 0);
+}
+
+/* ---- migration ---- */
+
+static void test_mig_features(void **state)
+{
+	struct fx *f = *state;
+	struct {
+		struct uvfio_device_feature hdr;
+		uint64_t v;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_GET |
+			     UVFIO_DEVICE_FEATURE_MIGRATION },
+		  0 };
+
+	assert_int_equal(uvfio_device_feature(f->dev, &req.hdr), 0);
+	assert_int_equal(req.v, UVFIO_MIGRATION_STOP_COPY |
+					UVFIO_MIGRATION_P2P |
+					UVFIO_MIGRATION_PRE_COPY);
+	req.hdr.flags = UVFIO_DEVICE_FEATURE_GET |
+			UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE;
+	assert_int_equal(uvfio_device_feature(f->dev, &req.hdr), 0);
+	assert_true(req.v >= 64 + 4 + EDU_DMA_SIZE);
+	assert_int_equal(mig_get(f), ST_RUNNING);
+}
+
+/* Registers worth migrating: every one differs from power-on. */
+static void make_busy(struct fx *f, unsigned int seed)
+{
+	set_master(f, true);
+	fill(f->ram, EDU_DMA_SIZE, seed);
+	dma(f, IOVA, EDU_DMA_START, EDU_DMA_SIZE, EDU_DMA_RUN);
+	set_reg(f, EDU_REG_LIVENESS, 0x12345678 + seed);
+	set_reg(f, EDU_REG_STATUS, EDU_STATUS_IRQFACT);
+	set_reg(f, EDU_REG_FACT, 10 + seed);
+	set_reg(f, EDU_REG_IRQ_RAISE, 0x20u << seed);
+	/* A finished transfer with a command word QEMU's edu keeps whole. */
+	dma(f, EDU_DMA_START + 512, IOVA + 0x2000, 100,
+	    EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ | 0x100000);
+	/* Idle DMA registers hold whatever the guest wrote. */
+	wr(f, BAR0, EDU_REG_DMA_SRC, 8, 0xfedcba9876543210ull + seed);
+	wr(f, BAR0, EDU_REG_DMA_DST, 8, 0x0123456789abcdefull);
+	wr(f, BAR0, EDU_REG_DMA_CNT, 8, 0x12345 + seed);
+}
+
+static void test_mig_round_trip(void **state)
+{
+	struct fx *src = *state, *dst = fx_new("edu1");
+	static uint8_t stream[STREAM_MAX];
+	uint8_t want[EDU_DMA_SIZE], got[EDU_DMA_SIZE];
+	uint64_t regs[NR_REGS];
+	struct sec secs[8];
+	size_t len;
+
+	make_busy(src, 1);
+	memcpy(want, src->ram, sizeof(want));
+	read_regs(src, regs);
+	assert_int_equal(regs[4], EDU_IRQ_FACT | EDU_IRQ_DMA | 0x40);
+	len = mig_save(src, stream);
+	/* Header, the registers, the whole buffer, END. */
+	assert_int_equal(parse(stream, len, secs, 8), 3);
+	assert_int_equal(secs[0].type, SEC_REGS);
+	assert_int_equal(secs[0].len, 64);
+	assert_int_equal(secs[0].phase, UVFIO_MIG_FINAL);
+	assert_int_equal(secs[1].type, SEC_BUF);
+	assert_int_equal(secs[1].len, 4 + EDU_DMA_SIZE);
+	assert_int_equal(le(secs[1].data, 4), 0);
+	assert_memory_equal(secs[1].data + 4, want, EDU_DMA_SIZE);
+	assert_int_equal(secs[2].kind, 2);
+	/* Saving changed nothing. */
+	assert_regs(src, regs);
+
+	bind(dst, INTX, dst->intx);
+	mig_load(dst, stream, len);
+	assert_regs(dst, regs);
+	/* Stopped: the pending causes are not signalled yet... */
+	assert_int_equal(test_eventfd_count(dst->intx), 0);
+	/* ...running, they are, once. */
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(dst->intx), 1);
+	assert_regs(dst, regs);
+	read_whole_buffer(dst, got);
+	assert_memory_equal(got, want, sizeof(got));
+
+	/* The source is unchanged too, and runs on. */
+	mig_go(src, ST_RUNNING);
+	assert_regs(src, regs);
+	read_whole_buffer(src, got);
+	assert_memory_equal(got, want, sizeof(got));
+	assert_int_equal(dst->warnings + src->warnings, 0);
+	fx_free(dst);
+}
+
+/* MSI: one message at RUNNING for loaded causes; none without causes. */
+static void test_mig_irq_reraise(void **state)
+{
+	struct fx *src = *state, *dst = fx_new("edu1");
+	static uint8_t stream[STREAM_MAX];
+	size_t len;
+
+	set_reg(src, EDU_REG_IRQ_RAISE, 0x4);
+	len = mig_save(src, stream);
+	bind(dst, MSI, dst->msi);
+	mig_load(dst, stream, len);
+	assert_int_equal(test_eventfd_count(dst->msi), 0);
+	mig_go(dst, ST_RUNNING_P2P);
+	assert_int_equal(test_eventfd_count(dst->msi), 0);
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(dst->msi), 1);
+	assert_int_equal(reg(dst, EDU_REG_IRQ_STATUS), 0x4);
+
+	/* Nothing pending: nothing signalled, and INTx drops. */
+	mig_go(src, ST_RUNNING);
+	set_reg(src, EDU_REG_IRQ_ACK, 0x4);
+	len = mig_save(src, stream);
+	set_irqs(dst, MSI,
+		 UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_TRIGGER, 0, -1,
+		 0);
+	bind(dst, INTX, dst->intx);
+	set_reg(dst, EDU_REG_IRQ_RAISE, 0x4);
+	assert_int_equal(test_eventfd_count(dst->intx), 1);
+	assert_int_equal(rd(dst, CONFIG, 0x06, 2) & 0x0008, 0x0008);
+	mig_load(dst, stream, len);
+	/* Stopped, the line stays as it was. */
+	assert_int_equal(rd(dst, CONFIG, 0x06, 2) & 0x0008, 0x0008);
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(reg(dst, EDU_REG_IRQ_STATUS), 0);
+	assert_int_equal(rd(dst, CONFIG, 0x06, 2) & 0x0008, 0);
+	unmask_intx(dst);
+	assert_int_equal(test_eventfd_count(dst->intx), 0);
+	assert_int_equal(test_eventfd_count(dst->msi), 0);
+	fx_free(dst);
+}
+
+/*
+ * The sections of phase @phase from stream offset @from on: the blocks of
+ * the buffer they hold, and whether the registers are among them.
+ */
+static unsigned int blocks_of(const struct sec *secs, size_t n, uint8_t phase,
+			      size_t from, bool *regs)
+{
+	unsigned int mask = 0;
+
+	*regs = false;
+	for (size_t i = 0; i < n; i++) {
+		if (secs[i].kind != 1 || secs[i].off < from)
+			continue;
+		assert_int_equal(secs[i].phase, phase);
+		if (secs[i].type == SEC_REGS) {
+			*regs = true;
+			continue;
+		}
+		assert_int_equal(secs[i].type, SEC_BUF);
+		for (size_t b = 0; b < (secs[i].len - 4) / 512; b++)
+			mask |= 1u << (le(secs[i].data, 4) / 512 + b);
+	}
+	return mask;
+}
+
+static uint64_t precopy_dirty(struct fx *f)
+{
+	struct uvfio_precopy_info info = { .argsz = sizeof(info) };
+
+	assert_int_equal(uvfio_migration_precopy_info(
+				 f->dev, uvfio_migration_session(f->dev),
+				 &info),
+			 0);
+	assert_int_equal(info.initial_bytes, 0);
+	return info.dirty_bytes;
+}
+
+/*
+ * One pre-copy round: what changed comes as DIRTY sections (the registers
+ * if any changed, the blocks a DMA wrote), appended to @stream.
+ */
+static void dirty_round(struct fx *f, uint8_t *stream, size_t *len,
+			bool want_regs, unsigned int want_blocks)
+{
+	uint64_t expect =
+		(want_regs ? 24 + 64 : 0) +
+		(uint64_t)__builtin_popcount(want_blocks) * (24 + 4 + 512);
+	size_t n, before = *len;
+	struct sec secs[64];
+	bool regs;
+
+	assert_int_equal(precopy_dirty(f), expect);
+	*len += mig_read(f, stream + *len, STREAM_MAX - *len);
+	if (!expect) {
+		assert_int_equal(*len, before);
+		return;
+	}
+	/* This round's sections: they start at @before. */
+	n = parse(stream, *len, secs, 64);
+	assert_int_equal(blocks_of(secs, n, UVFIO_MIG_DIRTY, before, &regs),
+			 want_blocks);
+	assert_int_equal(regs, want_regs);
+	assert_int_equal(precopy_dirty(f), 0);
+	assert_int_equal(uvfio_migration_read(f->dev,
+					      uvfio_migration_session(f->dev),
+					      stream + *len, 16),
+			 -ENOMSG);
+}
+
+static void test_mig_precopy(void **state)
+{
+	struct fx *src = *state, *dst = fx_new("edu1");
+	static uint8_t stream[STREAM_MAX];
+	uint8_t got[EDU_DMA_SIZE];
+	struct uvfio_precopy_info info = { .argsz = sizeof(info) };
+	uint64_t regs[NR_REGS];
+	struct sec secs[64];
+	size_t len, n, final_from;
+	bool has_regs;
+
+	make_busy(src, 2);
+	mig_go(src, ST_PRE_COPY);
+	assert_int_equal(uvfio_migration_precopy_info(
+				 src->dev, uvfio_migration_session(src->dev),
+				 &info),
+			 0);
+	assert_true(info.initial_bytes > 64 + EDU_DMA_SIZE);
+	assert_int_equal(info.dirty_bytes, 0);
+	len = mig_read(src, stream, STREAM_MAX);
+	assert_int_equal(len, info.initial_bytes);
+	n = parse(stream, len, secs, 64);
+	assert_int_equal(blocks_of(secs, n, UVFIO_MIG_INITIAL, 0, &has_regs),
+			 0xff);
+	assert_true(has_regs);
+	dirty_round(src, stream, &len, false, 0);
+
+	/* Still running in PRE_COPY: a DMA into block 3 happens. */
+	fill(src->ram, 16, 20);
+	dma(src, IOVA, EDU_DMA_START + 3 * 512 + 100, 16, EDU_DMA_RUN);
+	dirty_round(src, stream, &len, true, 1u << 3);
+	/* A register alone. */
+	set_reg(src, EDU_REG_LIVENESS, 0xabcdef);
+	dirty_round(src, stream, &len, true, 0);
+	/* Reads, and a DMA out of the buffer, leave the buffer clean. */
+	read_regs(src, regs);
+	dirty_round(src, stream, &len, false, 0);
+	dma(src, EDU_DMA_START, IOVA + 0x3000, 64,
+	    EDU_DMA_RUN | EDU_DMA_TO_RAM);
+	dirty_round(src, stream, &len, true, 0);
+	/* Across blocks 5 and 6, and the last byte of the buffer. */
+	fill(src->ram, 0x300, 21);
+	dma(src, IOVA, EDU_DMA_START + 5 * 512 + 400, 0x200, EDU_DMA_RUN);
+	dma(src, IOVA + 0x200, EDU_DMA_START + EDU_DMA_SIZE - 1, 1,
+	    EDU_DMA_RUN);
+	dirty_round(src, stream, &len, true, (1u << 5) | (1u << 6) | (1u << 7));
+	set_reg(src, EDU_REG_IRQ_RAISE, 0x8);
+	dirty_round(src, stream, &len, true, 0);
+	/* PRE_COPY_P2P stops the device: a transfer waits (registers
+	 * only), and happens back in PRE_COPY (its block). */
+	mig_go(src, ST_PRE_COPY_P2P);
+	fill(src->ram, 32, 22);
+	dma_start(src, IOVA, EDU_DMA_START + 700, 32, EDU_DMA_RUN);
+	dirty_round(src, stream, &len, true, 0);
+	mig_go(src, ST_PRE_COPY);
+	assert_int_equal(rd(src, BAR0, EDU_REG_DMA_CMD, 8), 0);
+	dirty_round(src, stream, &len, true, 1u << 1);
+
+	/* STOP_COPY: the same session ends with everything, then END. */
+	read_regs(src, regs);
+	mig_go(src, ST_STOP_COPY);
+	final_from = len;
+	len += mig_read(src, stream + len, STREAM_MAX - len);
+	n = parse(stream, len, secs, 64);
+	assert_int_equal(blocks_of(secs, n, UVFIO_MIG_FINAL, final_from,
+				   &has_regs),
+			 0xff);
+	assert_true(has_regs);
+	assert_int_equal(secs[n - 1].kind, 2);
+
+	mig_load(dst, stream, len);
+	mig_go(dst, ST_RUNNING);
+	assert_regs(dst, regs);
+	mig_go(src, ST_RUNNING);
+	read_whole_buffer(src, got);
+	read_whole_buffer(dst, stream);
+	assert_memory_equal(got, stream, EDU_DMA_SIZE);
+	fx_free(dst);
+}
+
+/*
+ * Stopped, edu does no DMA and raises no interrupt, but answers config
+ * space and its registers; the work a guest starts waits, travels in the
+ * stream, and the destination does it once running.
+ */
+static void test_mig_quiesce(void **state)
+{
+	struct fx *src = *state, *dst = fx_new("edu1");
+	static uint8_t stream[STREAM_MAX];
+	uint8_t want[256];
+	uint64_t regs[NR_REGS];
+	struct sec secs[8];
+	size_t len;
+
+	set_master(src, true);
+	bind(src, INTX, src->intx);
+	fill(src->ram, 256, 30);
+	memcpy(want, src->ram, sizeof(want));
+	dma(src, IOVA, EDU_DMA_START, 256, EDU_DMA_RUN);
+	memset(src->ram + 0x1000, 0xaa, 256);
+
+	mig_go(src, ST_RUNNING_P2P);
+	/* A transfer to guest memory: held, RUN stays, registers frozen. */
+	dma_start(src, EDU_DMA_START, IOVA + 0x1000, 256,
+		  EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
+	assert_int_equal(rd(src, BAR0, EDU_REG_DMA_CMD, 8),
+			 EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
+	wr(src, BAR0, EDU_REG_DMA_CNT, 8, 8);
+	assert_int_equal(rd(src, BAR0, EDU_REG_DMA_CNT, 8), 256);
+	assert_all(src->ram + 0x1000, 0xaa, 256);
+	/* A factorial: held, fact reads n, COMPUTING set, more writes wait. */
+	set_reg(src, EDU_REG_STATUS, EDU_STATUS_IRQFACT);
+	set_reg(src, EDU_REG_FACT, 5);
+	set_reg(src, EDU_REG_FACT, 6);
+	assert_int_equal(reg(src, EDU_REG_FACT), 5);
+	assert_int_equal(reg(src, EDU_REG_STATUS),
+			 EDU_STATUS_IRQFACT | EDU_STATUS_COMPUTING);
+	/* A raise: recorded, not signalled; acknowledged before it is. */
+	set_reg(src, EDU_REG_IRQ_RAISE, 0x2);
+	assert_int_equal(reg(src, EDU_REG_IRQ_STATUS), 0x2);
+	set_reg(src, EDU_REG_IRQ_ACK, 0x2);
+	assert_int_equal(test_eventfd_count(src->intx), 0);
+	/* Config space still answers, and takes writes. */
+	assert_int_equal(rd(src, CONFIG, 0x00, 2), EDU_VENDOR_ID);
+	set_master(src, false);
+	assert_int_equal(rd(src, CONFIG, 0x04, 2) & 0x4, 0);
+	set_master(src, true);
+	mig_go(src, ST_STOP);
+	assert_int_equal(test_eventfd_count(src->intx), 0);
+	assert_int_equal(src->warnings, 0);
+
+	read_regs(src, regs);
+	len = mig_save(src, stream);
+	parse(stream, len, secs, 8);
+	assert_int_equal(le(secs[0].data + 16, 8),
+			 EDU_STATUS_IRQFACT | EDU_STATUS_COMPUTING);
+	assert_int_equal(le(secs[0].data + 56, 8) & EDU_DMA_RUN, EDU_DMA_RUN);
+
+	/* The destination: loaded and stopped, still nothing happens. */
+	set_master(dst, true);
+	bind(dst, INTX, dst->intx);
+	memset(dst->ram + 0x1000, 0x55, 256);
+	mig_load(dst, stream, len);
+	assert_regs(dst, regs);
+	mig_go(dst, ST_RUNNING_P2P);
+	assert_all(dst->ram + 0x1000, 0x55, 256);
+	assert_int_equal(test_eventfd_count(dst->intx), 0);
+	/* Running: the transfer, the factorial, one interrupt. */
+	mig_go(dst, ST_RUNNING);
+	assert_memory_equal(dst->ram + 0x1000, want, 256);
+	assert_int_equal(reg(dst, EDU_REG_FACT), 120);
+	assert_int_equal(reg(dst, EDU_REG_STATUS), EDU_STATUS_IRQFACT);
+	assert_int_equal(rd(dst, BAR0, EDU_REG_DMA_CMD, 8),
+			 EDU_DMA_TO_RAM | EDU_DMA_IRQ);
+	assert_int_equal(reg(dst, EDU_REG_IRQ_STATUS),
+			 EDU_IRQ_FACT | EDU_IRQ_DMA);
+	assert_int_equal(test_eventfd_count(dst->intx), 1);
+	assert_int_equal(dst->warnings, 0);
+
+	/* The source never moved a byte while stopped... */
+	assert_all(src->ram + 0x1000, 0xaa, 256);
+	assert_int_equal(test_eventfd_count(src->intx), 0);
+	/* ...and, migration given up, finishes the same work itself. */
+	mig_go(src, ST_RUNNING);
+	assert_memory_equal(src->ram + 0x1000, want, 256);
+	assert_int_equal(reg(src, EDU_REG_FACT), 120);
+	assert_int_equal(reg(src, EDU_REG_IRQ_STATUS),
+			 EDU_IRQ_FACT | EDU_IRQ_DMA);
+	assert_int_equal(test_eventfd_count(src->intx), 1);
+	fx_free(dst);
+}
+
+/* Stopped, a transfer outside the buffer completes at once, moving nothing. */
+static void test_mig_quiesce_bad_dma(void **state)
 {
 	struct fx *f = *state;
 
-	set_reg(f, EDU_REG_LIVENESS, 1);
-	set_reg(f, EDU_REG_IRQ_RAISE, 0x10);
-	assert_int_equal(uvfio_device_reset(f->dev), -EINVAL);
-	assert_int_equal(reg(f, EDU_REG_LIVENESS), 0xfffffffe);
-	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0x10);
+	set_master(f, true);
+	bind(f, MSI, f->msi);
+	mig_go(f, ST_STOP);
+	dma_start(f, IOVA, EDU_DMA_START + 4000, 200,
+		  EDU_DMA_RUN | EDU_DMA_IRQ);
+	assert_int_equal(f->warnings, 1);
+	assert_non_null(strstr(f->last, "outside the buffer"));
+	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), EDU_DMA_IRQ);
+	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
+	/* Another raise while stopped: still one message at RUNNING. */
+	set_reg(f, EDU_REG_IRQ_RAISE, 0x1);
+	assert_int_equal(test_eventfd_count(f->msi), 0);
+	mig_go(f, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(f->msi), 1);
+	/* Running again, raises signal at once. */
+	set_reg(f, EDU_REG_IRQ_RAISE, 0x1);
+	assert_int_equal(test_eventfd_count(f->msi), 1);
+}
+
+/* A reset ends a stop and drops the work it held, signalling nothing. */
+static void test_mig_reset(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t stream[STREAM_MAX];
+	size_t len;
+
+	set_master(f, true);
+	bind(f, MSI, f->msi);
+	mig_go(f, ST_STOP);
+	set_reg(f, EDU_REG_STATUS, EDU_STATUS_IRQFACT);
+	set_reg(f, EDU_REG_FACT, 4);
+	dma_start(f, IOVA, EDU_DMA_START, 0, EDU_DMA_RUN);
+	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), EDU_DMA_RUN);
+	assert_int_equal(uvfio_device_reset(f->dev), 0);
+	assert_int_equal(mig_get(f), ST_RUNNING);
+	assert_int_equal(reg(f, EDU_REG_STATUS), EDU_STATUS_IRQFACT);
+	assert_int_equal(reg(f, EDU_REG_FACT), 4);
+	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), 0);
+	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0);
+	assert_int_equal(test_eventfd_count(f->msi), 0);
+	/* Running: work is done at once again. */
+	set_reg(f, EDU_REG_FACT, 4);
+	assert_int_equal(reg(f, EDU_REG_FACT), 24);
+	assert_int_equal(test_eventfd_count(f->msi), 1);
+
+	/* Out of RESUMING with a partial stream, and out of STOP_COPY. */
+	len = mig_save(f, stream);
+	mig_go(f, ST_STOP);
+	assert_int_equal(mig_feed(f, stream, len / 2), (ssize_t)(len / 2));
+	assert_int_equal(mig_set(f, ST_STOP), -EINVAL);
+	assert_int_equal(uvfio_device_reset(f->dev), 0);
+	assert_int_equal(mig_get(f), ST_RUNNING);
+	mig_go(f, ST_STOP_COPY);
+	assert_int_equal(uvfio_device_reset(f->dev), 0);
+	assert_int_equal(mig_get(f), ST_RUNNING);
+	assert_int_equal(reg(f, EDU_REG_FACT), 24);
+}
+
+/*
+ * A refused load leaves the device as it was: every register (in
+ * RESUMING, and after the reset that leaves it), the buffer and all else
+ * (the device's own stop-copy stream is byte for byte the same).
+ */
+struct refusal {
+	struct fx *dst;
+	uint64_t regs[NR_REGS];
+	uint8_t *own; /* the stream @dst saved before */
+	size_t own_len;
+	uint8_t *check;
+	unsigned int count;
+};
+
+static void refusal_init(struct refusal *r, struct fx *dst)
+{
+	r->dst = dst;
+	r->own = malloc(STREAM_MAX);
+	r->check = malloc(STREAM_MAX);
+	assert_non_null(r->own);
+	assert_non_null(r->check);
+	read_regs(dst, r->regs);
+	r->own_len = mig_save(dst, r->own);
+	mig_go(dst, ST_RUNNING);
+	r->count = 0;
+}
+
+static void refused(struct refusal *r, const uint8_t *s, size_t len)
+{
+	struct fx *f = r->dst;
+	ssize_t n = mig_feed(f, s, len);
+
+	assert_true(n == (ssize_t)len || n == -EINVAL);
+	if (mig_set(f, ST_STOP) != -EINVAL)
+		fail_msg("stream %u of %zu bytes was accepted", r->count, len);
+	assert_int_equal(mig_get(f), ST_RESUMING);
+	assert_regs(f, r->regs);
+	assert_int_equal(uvfio_device_reset(f->dev), 0);
+	assert_int_equal(mig_get(f), ST_RUNNING);
+	assert_regs(f, r->regs);
+	/* The whole state: the device's own stream, byte for byte. */
+	assert_int_equal(mig_save(f, r->check), r->own_len);
+	assert_memory_equal(r->check, r->own, r->own_len);
+	mig_go(f, ST_RUNNING);
+	r->count++;
+}
+
+static void refusal_done(struct refusal *r, const uint8_t *own_buf)
+{
+	uint8_t got[EDU_DMA_SIZE];
+
+	assert_int_equal(mig_save(r->dst, r->check), r->own_len);
+	assert_memory_equal(r->check, r->own, r->own_len);
+	mig_go(r->dst, ST_RUNNING);
+	read_whole_buffer(r->dst, got);
+	assert_memory_equal(got, own_buf, sizeof(got));
+	free(r->own);
+	free(r->check);
+}
+
+static void test_mig_corruption(void **state)
+{
+	struct fx *src = *state, *dst = fx_new("edu1");
+	static uint8_t stream[STREAM_MAX], bad[STREAM_MAX];
+	uint8_t own_buf[EDU_DMA_SIZE];
+	uint64_t regs[NR_REGS];
+	struct refusal r;
+	size_t len;
+
+	/* The source holds work back, so its stream has it. */
+	make_busy(src, 3);
+	mig_go(src, ST_STOP);
+	set_reg(src, EDU_REG_FACT, 7);
+	dma_start(src, IOVA, EDU_DMA_START + 1000, 77, EDU_DMA_RUN);
+	read_regs(src, regs);
+	len = mig_save(src, stream);
+	assert_true(len > EDU_DMA_SIZE);
+
+	make_busy(dst, 4);
+	memcpy(own_buf, dst->ram, sizeof(own_buf));
+	refusal_init(&r, dst);
+	for (size_t i = 0; i < len; i++) {
+		static const uint8_t flips[] = { 0x01, 0x80, 0xff };
+
+		for (size_t k = 0; k < ARRAY_SIZE(flips); k++) {
+			memcpy(bad, stream, len);
+			bad[i] ^= flips[k];
+			refused(&r, bad, len);
+		}
+	}
+	for (size_t cut = 0; cut < len; cut++)
+		refused(&r, stream, cut);
+	/* The stream with a byte more after END. */
+	memcpy(bad, stream, len);
+	bad[len] = 0;
+	refused(&r, bad, len + 1);
+	assert_int_equal(r.count, 4 * len + 1);
+	refusal_done(&r, own_buf);
+
+	/* And the stream itself loads. */
+	mig_load(dst, stream, len);
+	assert_regs(dst, regs);
+	fx_free(dst);
+}
+
+/* A stream whose framing is sound, with values edu cannot hold. */
+static void test_mig_bad_values(void **state)
+{
+	static const struct {
+		unsigned int reg;
+		uint64_t value;
+		const char *says;
+	} bad_regs[] = {
+		{ 0, 1ull << 32, "liveness 0x100000000" },
+		{ 1, ~0ull, "fact 0xffffffffffffffff" },
+		{ 2, 0x02, "status 0x2" },
+		{ 2, 0x100, "status 0x100" },
+		{ 3, 1ull << 40, "irq_status 0x10000000000" },
+		/* RUN with a count past the buffer, RAM -> buffer */
+		{ 7, EDU_DMA_RUN, "dma_cnt 0x1001" },
+		/* RUN, buffer -> RAM from below the buffer */
+		{ 7, EDU_DMA_RUN | EDU_DMA_TO_RAM, "buffer address 0x3ffff" },
+	};
+	struct fx *src = *state, *dst = fx_new("edu1");
+	static uint8_t stream[STREAM_MAX];
+	static struct builder b;
+	uint8_t own_buf[EDU_DMA_SIZE], regs[64], blk[4 + EDU_DMA_SIZE];
+	struct refusal r;
+	struct sec secs[8];
+	size_t len;
+
+	make_busy(src, 5);
+	len = mig_save(src, stream);
+	assert_int_equal(parse(stream, len, secs, 8), 3);
+	memcpy(regs, secs[0].data, 64);
+	memcpy(blk, secs[1].data, sizeof(blk));
+	make_busy(dst, 6);
+	memcpy(own_buf, dst->ram, sizeof(own_buf));
+	refusal_init(&r, dst);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_regs); i++) {
+		uint8_t v[64];
+
+		memcpy(v, regs, 64);
+		put_le(v + 8 * bad_regs[i].reg, bad_regs[i].value, 8);
+		if (bad_regs[i].reg == 7) {
+			put_le(v + 32, EDU_DMA_START - 1, 8); /* src */
+			put_le(v + 40, EDU_DMA_START, 8);     /* dst */
+			put_le(v + 48,
+			       bad_regs[i].value & EDU_DMA_TO_RAM ?
+				       16 :
+				       EDU_DMA_SIZE + 1,
+			       8);
+		}
+		build_start(&b, stream);
+		build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, v, 64);
+		build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, sizeof(blk));
+		build_end(&b);
+		log_clear(dst);
+		refused(&r, b.s, b.len);
+		if (!strstr(dst->log, bad_regs[i].says))
+			fail_msg("case %zu: \"%s\" not in the log:\n%s", i,
+				 bad_regs[i].says, dst->log);
+	}
+
+	/* Sections of the wrong size, place or type. */
+	{
+		static const struct {
+			uint16_t type;
+			size_t len;
+			uint32_t off;
+			const char *says;
+		} bad_secs[] = {
+			{ SEC_REGS, 63, 0, "register section of 63 bytes" },
+			{ SEC_REGS, 65, 0, "register section of 65 bytes" },
+			{ SEC_BUF, 3, 0, "buffer section of 3 bytes" },
+			{ SEC_BUF, 4, 0, "offset 0x0 of 0 bytes" },
+			{ SEC_BUF, 4 + 511, 0, "offset 0x0 of 511 bytes" },
+			{ SEC_BUF, 4 + 512, 100, "offset 0x64 of 512" },
+			{ SEC_BUF, 4 + 512, 4096, "offset 0x1000 of 512" },
+			{ SEC_BUF, 4 + 1024, 3584, "offset 0xe00 of 1024" },
+			{ SEC_BUF, 4 + 512, 0xfffffe00,
+			  "offset 0xfffffe00 of 512" },
+			{ 3, 8, 0, "unknown section type 3" },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad_secs); i++) {
+			uint8_t v[4 + 1024] = { 0 };
+
+			put_le(v, bad_secs[i].off, 4);
+			if (bad_secs[i].type == SEC_REGS)
+				memcpy(v, regs, 64);
+			build_start(&b, stream);
+			build_data(&b, SEC_REGS, UVFIO_MIG_INITIAL, regs, 64);
+			build_data(&b, bad_secs[i].type, UVFIO_MIG_DIRTY, v,
+				   bad_secs[i].len);
+			build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, regs, 64);
+			build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk,
+				   sizeof(blk));
+			build_end(&b);
+			log_clear(dst);
+			refused(&r, b.s, b.len);
+			if (!strstr(dst->log, bad_secs[i].says))
+				fail_msg(
+					"section case %zu: \"%s\" not in the log:\n%s",
+					i, bad_secs[i].says, dst->log);
+		}
+	}
+
+	/* A final state short of a block, or of the registers. */
+	build_start(&b, stream);
+	build_data(&b, SEC_REGS, UVFIO_MIG_INITIAL, regs, 64);
+	build_data(&b, SEC_BUF, UVFIO_MIG_INITIAL, blk, sizeof(blk));
+	build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, regs, 64);
+	build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, 4 + 7 * 512);
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "blocks 0x7f of 0xff"));
+	build_start(&b, stream);
+	build_data(&b, SEC_REGS, UVFIO_MIG_DIRTY, regs, 64);
+	build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, sizeof(blk));
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "has no registers"));
+	build_start(&b, stream);
+	build_end(&b);
+	refused(&r, b.s, b.len);
+	refusal_done(&r, own_buf);
+
+	/* Built the same way, a final state in pieces, in any order, loads. */
+	{
+		uint8_t half[4 + EDU_DMA_SIZE / 2];
+		uint8_t got[EDU_DMA_SIZE];
+		uint64_t want[NR_REGS];
+
+		build_start(&b, stream);
+		build_data(&b, SEC_BUF, UVFIO_MIG_INITIAL, blk, sizeof(blk));
+		put_le(half, EDU_DMA_SIZE / 2, 4);
+		memcpy(half + 4, blk + 4 + EDU_DMA_SIZE / 2, EDU_DMA_SIZE / 2);
+		build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, half, sizeof(half));
+		build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, sizeof(half));
+		build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, regs, 64);
+		build_end(&b);
+		log_clear(dst);
+		mig_load(dst, b.s, b.len);
+		assert_int_equal(dst->log_len, 0);
+		mig_go(src, ST_RUNNING);
+		read_regs(src, want);
+		mig_go(dst, ST_RUNNING);
+		assert_regs(dst, want);
+		read_whole_buffer(dst, got);
+		assert_memory_equal(got, blk + 4, EDU_DMA_SIZE);
+	}
+	fx_free(dst);
 }
 
 int main(void)
@@ -811,7 +1789,16 @@ int main(void)
 		T(test_dma_bus_master),
 		T(test_dma_mask),
 		T(test_dma_regs),
-		T(test_no_reset),
+		T(test_reset),
+		T(test_mig_features),
+		T(test_mig_round_trip),
+		T(test_mig_irq_reraise),
+		T(test_mig_precopy),
+		T(test_mig_quiesce),
+		T(test_mig_quiesce_bad_dma),
+		T(test_mig_reset),
+		T(test_mig_corruption),
+		T(test_mig_bad_values),
 #undef T
 	};
 

@@ -3,9 +3,11 @@
  * mtty in-process: the 16550 logic of one port (mtty-uart.h) register by
  * register, then the PCI function through the device core (identity,
  * config-space quirks, regions, irqs, BAR accesses, interrupt delivery on
- * eventfds, two ports, reset).
+ * eventfds, two ports, reset), then migration between two cards (round
+ * trips, pre-copy, the stop rule, refused streams).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <linux/serial_reg.h>
 
 #include <uvfio/device.h>
+#include <uvfio/migration.h>
 
 #include "mtty/mtty-uart.h"
 #include "mtty/mtty.h"
@@ -870,6 +873,979 @@ static void test_reset(void **state)
 	uvfio_pci_destroy(pci);
 }
 
+/* ---- Migration: helpers ---- */
+
+#define ST_STOP UVFIO_DEVICE_STATE_STOP
+#define ST_RUNNING UVFIO_DEVICE_STATE_RUNNING
+#define ST_STOP_COPY UVFIO_DEVICE_STATE_STOP_COPY
+#define ST_RESUMING UVFIO_DEVICE_STATE_RESUMING
+#define ST_RUNNING_P2P UVFIO_DEVICE_STATE_RUNNING_P2P
+#define ST_PRE_COPY UVFIO_DEVICE_STATE_PRE_COPY
+#define ST_PRE_COPY_P2P UVFIO_DEVICE_STATE_PRE_COPY_P2P
+
+#define STREAM_MAX 4096
+#define SEC_CARD 1
+#define SEC_PORT 2
+#define PORT_WIRE 34
+#define MSI_INDEX UVFIO_PCI_MSI_IRQ_INDEX
+#define INTX_INDEX UVFIO_PCI_INTX_IRQ_INDEX
+
+/* A card with a log of its errors. */
+struct card {
+	struct uvfio_pci *pci;
+	struct uvfio_device *dev;
+	unsigned int ports;
+	char log[8192];
+	size_t log_len;
+};
+
+static void card_sink(void *opaque, enum uvfio_log_level level,
+		      const char *name, const char *msg)
+{
+	struct card *c = opaque;
+	int n;
+
+	(void)name;
+	if (level > UVFIO_LOG_WARNING)
+		return;
+	n = snprintf(c->log + c->log_len, sizeof(c->log) - c->log_len, "%s\n",
+		     msg);
+	if (n > 0 && (size_t)n < sizeof(c->log) - c->log_len)
+		c->log_len += (size_t)n;
+}
+
+static struct card *card_new(const char *name, unsigned int ports)
+{
+	struct card *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	c->pci = mtty_new(name, ports);
+	assert_non_null(c->pci);
+	c->dev = uvfio_pci_device(c->pci);
+	c->ports = ports;
+	uvfio_device_set_log(c->dev, card_sink, c, UVFIO_LOG_DEBUG);
+	return c;
+}
+
+static void card_free(struct card *c)
+{
+	uvfio_pci_destroy(c->pci);
+	free(c);
+}
+
+static void log_clear(struct card *c)
+{
+	c->log_len = 0;
+	c->log[0] = 0;
+}
+
+static int mig_set(struct card *c, uint32_t st)
+{
+	struct {
+		struct uvfio_device_feature hdr;
+		struct uvfio_device_feature_mig_state st;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_SET |
+			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
+		  { .device_state = st } };
+
+	return uvfio_device_feature(c->dev, &req.hdr);
+}
+
+static uint32_t mig_get(struct card *c)
+{
+	struct {
+		struct uvfio_device_feature hdr;
+		struct uvfio_device_feature_mig_state st;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_GET |
+			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
+		  { 0 } };
+
+	assert_int_equal(uvfio_device_feature(c->dev, &req.hdr), 0);
+	return req.st.device_state;
+}
+
+static void mig_go(struct card *c, uint32_t st)
+{
+	assert_int_equal(mig_set(c, st), 0);
+	assert_int_equal(mig_get(c), st);
+}
+
+/* Read what the session has now; stops at 0 or -ENOMSG. */
+static size_t mig_read(struct card *c, uint8_t *out, size_t max)
+{
+	uint64_t session = uvfio_migration_session(c->dev);
+	size_t got = 0;
+
+	for (;;) {
+		size_t want = max - got < 13 ? max - got : 13;
+		ssize_t n =
+			uvfio_migration_read(c->dev, session, out + got, want);
+
+		if (n == 0 || n == -ENOMSG)
+			return got;
+		assert_true(n > 0);
+		got += (size_t)n;
+		assert_true(got < max);
+	}
+}
+
+/* The complete stop-copy stream of @c, which is left in STOP_COPY. */
+static size_t mig_save(struct card *c, uint8_t *out)
+{
+	mig_go(c, ST_STOP_COPY);
+	return mig_read(c, out, STREAM_MAX);
+}
+
+static ssize_t mig_feed(struct card *c, const uint8_t *s, size_t len)
+{
+	uint64_t session;
+
+	mig_go(c, ST_RESUMING);
+	session = uvfio_migration_session(c->dev);
+	assert_true(session != 0);
+	if (!len)
+		return 0;
+	return uvfio_migration_write(c->dev, session, s, len);
+}
+
+/* Load a stream and commit it: the card is left in STOP. */
+static void mig_load(struct card *c, const uint8_t *s, size_t len)
+{
+	assert_int_equal(mig_feed(c, s, len), (ssize_t)len);
+	mig_go(c, ST_STOP);
+}
+
+/* The registers a read does not change, every port. */
+static size_t quiet_regs(struct card *c, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (unsigned int bar = 0; bar < c->ports; bar++) {
+		uint8_t lcr = bar_rd(c->dev, bar, UART_LCR);
+
+		out[n++] = lcr;
+		out[n++] = bar_rd(c->dev, bar, UART_MCR);
+		out[n++] = bar_rd(c->dev, bar, UART_SCR);
+		out[n++] = bar_rd(c->dev, bar, UART_IER); /* or DLM */
+		if (lcr & UART_LCR_DLAB)
+			out[n++] = bar_rd(c->dev, bar, UART_DLL);
+	}
+	return n;
+}
+
+/*
+ * Everything a guest can read, every port, in an order that shows all of
+ * it: IIR (twice: the first read may acknowledge THRI), LSR (twice: OE
+ * reads once), MSR, the divisor, then every byte of the FIFO.  Reads
+ * change the card; two cards in the same state give the same bytes and
+ * end in the same state.
+ */
+static size_t drain_regs(struct card *c, uint8_t *out)
+{
+	size_t n = quiet_regs(c, out);
+
+	for (unsigned int bar = 0; bar < c->ports; bar++) {
+		uint8_t lcr = bar_rd(c->dev, bar, UART_LCR);
+
+		out[n++] = bar_rd(c->dev, bar, UART_IIR);
+		out[n++] = bar_rd(c->dev, bar, UART_IIR);
+		out[n++] = bar_rd(c->dev, bar, UART_LSR);
+		out[n++] = bar_rd(c->dev, bar, UART_LSR);
+		out[n++] = bar_rd(c->dev, bar, UART_MSR);
+		if (lcr & UART_LCR_DLAB) {
+			out[n++] = bar_rd(c->dev, bar, UART_DLL);
+			out[n++] = bar_rd(c->dev, bar, UART_DLM);
+			bar_wr(c->dev, bar, UART_LCR,
+			       lcr & (uint8_t)~UART_LCR_DLAB);
+		}
+		for (int i = 0; i < 17; i++) {
+			out[n++] = bar_rd(c->dev, bar, UART_LSR);
+			out[n++] = bar_rd(c->dev, bar, UART_RX);
+		}
+		out[n++] = bar_rd(c->dev, bar, UART_IIR);
+	}
+	return n;
+}
+
+static void assert_same_cards(struct card *a, struct card *b)
+{
+	uint8_t ra[256], rb[256];
+	size_t na = drain_regs(a, ra), nb = drain_regs(b, rb);
+
+	assert_int_equal(na, nb);
+	assert_memory_equal(ra, rb, na);
+}
+
+/* ---- the stream, as docs/migration-stream.md lays it out ---- */
+
+static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+struct sec {
+	size_t off;
+	uint16_t kind, type;
+	uint8_t phase;
+	size_t len;
+	const uint8_t *data;
+};
+
+static size_t parse(const uint8_t *s, size_t len, struct sec *out, size_t max)
+{
+	size_t pos = (size_t)le(s + 12, 4), n = 0;
+
+	while (pos < len) {
+		assert_true(n < max && pos + 24 <= len);
+		out[n] = (struct sec){ .off = pos,
+				       .kind = (uint16_t)le(s + pos, 2),
+				       .type = (uint16_t)le(s + pos + 2, 2),
+				       .phase = s[pos + 4],
+				       .len = (size_t)le(s + pos + 12, 8),
+				       .data = s + pos + 20 };
+		pos += 24 + out[n].len;
+		n++;
+	}
+	assert_int_equal(pos, len);
+	return n;
+}
+
+struct builder {
+	uint8_t s[STREAM_MAX];
+	size_t len;
+	uint32_t seq;
+};
+
+static void build_start(struct builder *b, const uint8_t *real)
+{
+	b->len = (size_t)le(real + 12, 4);
+	memcpy(b->s, real, b->len);
+	b->seq = 0;
+}
+
+static void build_section(struct builder *b, uint16_t kind, uint16_t type,
+			  uint8_t phase, const void *data, size_t len)
+{
+	uint8_t *p = b->s + b->len;
+
+	assert_true(b->len + 24 + len <= sizeof(b->s));
+	memset(p, 0, 20);
+	put_le(p, kind, 2);
+	put_le(p + 2, type, 2);
+	p[4] = phase;
+	put_le(p + 8, b->seq++, 4);
+	put_le(p + 12, len, 8);
+	if (len)
+		memcpy(p + 20, data, len);
+	put_le(p + 20 + len, crc32c(0, p, 20 + len), 4);
+	b->len += 24 + len;
+}
+
+static void build_data(struct builder *b, uint16_t type, uint8_t phase,
+		       const void *data, size_t len)
+{
+	build_section(b, 1, type, phase, data, len);
+}
+
+static void build_end(struct builder *b)
+{
+	build_section(b, 2, 0, 0, NULL, 0);
+}
+
+/* ---- Migration ---- */
+
+static void test_mig_features(void **state)
+{
+	struct card *c = card_new("mtty-a", 2);
+	struct {
+		struct uvfio_device_feature hdr;
+		uint64_t v;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_GET |
+			     UVFIO_DEVICE_FEATURE_MIGRATION },
+		  0 };
+
+	(void)state;
+	assert_int_equal(uvfio_device_feature(c->dev, &req.hdr), 0);
+	assert_int_equal(req.v, UVFIO_MIGRATION_STOP_COPY |
+					UVFIO_MIGRATION_P2P |
+					UVFIO_MIGRATION_PRE_COPY);
+	req.hdr.flags = UVFIO_DEVICE_FEATURE_GET |
+			UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE;
+	assert_int_equal(uvfio_device_feature(c->dev, &req.hdr), 0);
+	assert_true(req.v >= 4 + 2 * PORT_WIRE);
+	assert_int_equal(mig_get(c), ST_RUNNING);
+	card_free(c);
+}
+
+/*
+ * Ports in states that need every field: a wrapped FIFO, an overrun, the
+ * divisor behind DLAB, a FIFO of 1, the trigger level never set, THRI and
+ * modem status raised.
+ */
+static void make_busy(struct card *c, unsigned int seed)
+{
+	struct uvfio_device *dev = c->dev;
+
+	/* Port 0: a wrapped FIFO of 15 bytes, RDI and modem status. */
+	bar_wr(dev, 0, UART_FCR, 0x07);
+	bar_wr(dev, 0, UART_IER, 0x0f);
+	for (unsigned int i = 0; i < 10; i++)
+		bar_wr(dev, 0, UART_TX, (uint8_t)(seed * 16 + i));
+	for (unsigned int i = 0; i < 4; i++)
+		bar_rd(dev, 0, UART_RX);
+	for (unsigned int i = 0; i < 9; i++)
+		bar_wr(dev, 0, UART_TX, (uint8_t)(seed * 32 + i));
+	bar_wr(dev, 0, UART_MCR, UART_MCR_DTR | UART_MCR_OUT2);
+	bar_wr(dev, 0, UART_SCR, (uint8_t)(0x5a + seed));
+	bar_wr(dev, 0, UART_LCR, 0x03);
+	if (c->ports < 2)
+		return;
+	/* Port 1: full and overrun, then the divisor behind DLAB. */
+	bar_wr(dev, 1, UART_FCR, 0xc1);
+	bar_wr(dev, 1, UART_IER, UART_IER_RLSI);
+	for (unsigned int i = 0; i < 17; i++)
+		bar_wr(dev, 1, UART_TX, (uint8_t)(seed + i));
+	bar_wr(dev, 1, UART_LCR, UART_LCR_DLAB | 0x03);
+	bar_wr(dev, 1, UART_DLL, (uint8_t)(0x0c + seed));
+	bar_wr(dev, 1, UART_DLM, 0x01);
+	bar_wr(dev, 1, UART_SCR, 0xa5);
+	bar_wr(dev, 1, UART_MCR, UART_MCR_AFE | UART_MCR_RTS);
+}
+
+/* A one-port state: trigger level 0, THRI raised, a FIFO of 1 byte. */
+static void make_thri(struct card *c)
+{
+	bar_wr(c->dev, 0, UART_IER, UART_IER_THRI | UART_IER_RDI);
+	bar_wr(c->dev, 0, UART_SCR, 0x33);
+}
+
+static void round_trip(unsigned int ports, void (*busy)(struct card *))
+{
+	struct card *src = card_new("mtty-src", ports);
+	struct card *dst = card_new("mtty-dst", ports);
+	uint8_t stream[STREAM_MAX], again[STREAM_MAX];
+	struct sec secs[8];
+	int fd = test_eventfd();
+	size_t len, n;
+
+	bind_eventfd(dst->dev, INTX_INDEX, fd);
+	busy(src);
+	len = mig_save(src, stream);
+	n = parse(stream, len, secs, 8);
+	assert_int_equal(n, 2 + ports);
+	assert_int_equal(secs[0].type, SEC_CARD);
+	assert_int_equal(secs[0].len, 4);
+	assert_int_equal(secs[0].data[0], ports);
+	for (unsigned int i = 0; i < ports; i++) {
+		assert_int_equal(secs[1 + i].type, SEC_PORT);
+		assert_int_equal(secs[1 + i].len, PORT_WIRE);
+		assert_int_equal(secs[1 + i].data[0], i);
+		assert_int_equal(secs[1 + i].phase, UVFIO_MIG_FINAL);
+	}
+	assert_int_equal(secs[n - 1].kind, 2);
+
+	mig_load(dst, stream, len);
+	/* Stopped: a pending condition is not raised yet... */
+	assert_int_equal(test_eventfd_count(fd), 0);
+	/* ...running, it is. */
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(fd), 1);
+	/* The destination saves what the source did, byte for byte. */
+	assert_int_equal(mig_save(dst, again), len);
+	assert_memory_equal(again, stream, len);
+	mig_go(dst, ST_RUNNING);
+	/* And a guest reads the same from both, to the last FIFO byte. */
+	assert_same_cards(src, dst);
+	assert_int_equal(src->log_len + dst->log_len, 0);
+	close(fd);
+	card_free(src);
+	card_free(dst);
+}
+
+static void busy_seed1(struct card *c)
+{
+	make_busy(c, 1);
+}
+
+static void test_mig_round_trip(void **state)
+{
+	(void)state;
+	round_trip(2, busy_seed1);
+	round_trip(1, busy_seed1);
+	round_trip(1, make_thri);
+}
+
+/* MSI: one message at RUNNING for a pending condition, none without. */
+static void test_mig_msi_reraise(void **state)
+{
+	struct card *src = card_new("mtty-src", 1);
+	struct card *dst = card_new("mtty-dst", 1);
+	uint8_t stream[STREAM_MAX];
+	int fd = test_eventfd();
+	size_t len;
+
+	(void)state;
+	bind_eventfd(dst->dev, MSI_INDEX, fd);
+	bar_wr(src->dev, 0, UART_FCR, 0x07);
+	bar_wr(src->dev, 0, UART_IER, UART_IER_RDI);
+	bar_wr(src->dev, 0, UART_TX, 'm');
+	len = mig_save(src, stream);
+	mig_load(dst, stream, len);
+	mig_go(dst, ST_RUNNING_P2P);
+	assert_int_equal(test_eventfd_count(fd), 0);
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(fd), 1);
+	assert_int_equal(bar_rd(dst->dev, 0, UART_IIR), 0xc0 | UART_IIR_RDI);
+	assert_int_equal(bar_rd(dst->dev, 0, UART_RX), 'm');
+
+	/* Nothing pending: nothing raised. */
+	mig_go(src, ST_RUNNING);
+	assert_int_equal(bar_rd(src->dev, 0, UART_RX), 'm');
+	len = mig_save(src, stream);
+	mig_load(dst, stream, len);
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(fd), 0);
+	close(fd);
+	card_free(src);
+	card_free(dst);
+}
+
+/* The ports a DIRTY round carries, as a mask; whether the card is in. */
+static unsigned int ports_of(const uint8_t *s, size_t len, size_t from,
+			     uint8_t phase, bool *card)
+{
+	struct sec secs[64];
+	size_t n = parse(s, len, secs, 64);
+	unsigned int mask = 0;
+
+	*card = false;
+	for (size_t i = 0; i < n; i++) {
+		if (secs[i].kind != 1 || secs[i].off < from)
+			continue;
+		assert_int_equal(secs[i].phase, phase);
+		if (secs[i].type == SEC_CARD)
+			*card = true;
+		else
+			mask |= 1u << secs[i].data[0];
+	}
+	return mask;
+}
+
+static uint64_t precopy_dirty(struct card *c)
+{
+	struct uvfio_precopy_info info = { .argsz = sizeof(info) };
+
+	assert_int_equal(uvfio_migration_precopy_info(
+				 c->dev, uvfio_migration_session(c->dev),
+				 &info),
+			 0);
+	assert_int_equal(info.initial_bytes, 0);
+	return info.dirty_bytes;
+}
+
+static void dirty_round(struct card *c, uint8_t *stream, size_t *len,
+			bool want_card, unsigned int want_ports)
+{
+	uint64_t expect =
+		(want_card ? 24 + 4 : 0) +
+		(uint64_t)__builtin_popcount(want_ports) * (24 + PORT_WIRE);
+	size_t before = *len;
+	bool card;
+
+	assert_int_equal(precopy_dirty(c), expect);
+	*len += mig_read(c, stream + *len, STREAM_MAX - *len);
+	assert_int_equal(ports_of(stream, *len, before, UVFIO_MIG_DIRTY, &card),
+			 want_ports);
+	assert_int_equal(card, want_card);
+	assert_int_equal(precopy_dirty(c), 0);
+}
+
+static void test_mig_precopy(void **state)
+{
+	struct card *src = card_new("mtty-src", 2);
+	struct card *dst = card_new("mtty-dst", 2);
+	struct card *ref = card_new("mtty-ref", 2);
+	uint8_t stream[STREAM_MAX], again[STREAM_MAX];
+	size_t len, from;
+	bool card;
+
+	(void)state;
+	make_busy(src, 2);
+	mig_go(src, ST_PRE_COPY);
+	len = mig_read(src, stream, STREAM_MAX);
+	assert_int_equal(ports_of(stream, len, 0, UVFIO_MIG_INITIAL, &card), 3);
+	assert_true(card);
+	dirty_round(src, stream, &len, false, 0);
+	/* Running in PRE_COPY: port 1 changes. */
+	bar_wr(src->dev, 1, UART_SCR, 0x77);
+	dirty_round(src, stream, &len, false, 1u << 1);
+	/* Reads that change nothing; a write of the same value. */
+	quiet_regs(src, stream + len);
+	bar_wr(src->dev, 1, UART_SCR, 0x77);
+	dirty_round(src, stream, &len, false, 0);
+	/* Reading the FIFO changes port 0; both ports at once. */
+	bar_rd(src->dev, 0, UART_RX);
+	dirty_round(src, stream, &len, false, 1u << 0);
+	bar_wr(src->dev, 0, UART_TX, 'p');
+	bar_rd(src->dev, 1, UART_LSR); /* reads OE: clears the overrun */
+	dirty_round(src, stream, &len, false, 3);
+	/* An event while stopped changes the card. */
+	mig_go(src, ST_PRE_COPY_P2P);
+	bar_wr(src->dev, 0, UART_TX, 'q'); /* no event: count 16 */
+	dirty_round(src, stream, &len, false, 1u << 0);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_DTR | UART_MCR_OUT2);
+	dirty_round(src, stream, &len, true, 0);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_RTS);
+	dirty_round(src, stream, &len, false, 1u << 0);
+	/* STOP_COPY: everything, then END. */
+	from = len;
+	mig_go(src, ST_STOP_COPY);
+	len += mig_read(src, stream + len, STREAM_MAX - len);
+	assert_int_equal(ports_of(stream, len, from, UVFIO_MIG_FINAL, &card),
+			 3);
+	assert_true(card);
+
+	mig_load(dst, stream, len);
+	mig_go(dst, ST_RUNNING);
+	/* The destination holds what the source does, byte for byte. */
+	mig_go(src, ST_RUNNING);
+	len = mig_save(src, stream);
+	assert_int_equal(mig_save(dst, again), len);
+	assert_memory_equal(again, stream, len);
+	mig_go(dst, ST_RUNNING);
+	/* And what the source did, replayed on a third card. */
+	make_busy(ref, 2);
+	bar_wr(ref->dev, 1, UART_SCR, 0x77);
+	bar_rd(ref->dev, 0, UART_RX);
+	bar_wr(ref->dev, 0, UART_TX, 'p');
+	bar_rd(ref->dev, 1, UART_LSR);
+	bar_wr(ref->dev, 0, UART_TX, 'q');
+	bar_wr(ref->dev, 0, UART_MCR, UART_MCR_RTS);
+	assert_same_cards(dst, ref);
+	card_free(src);
+	card_free(dst);
+	card_free(ref);
+}
+
+/*
+ * Stopped, the card raises no interrupt but answers its registers and
+ * config space; what was held back is raised once it runs, on the source
+ * or the destination.
+ */
+static void test_mig_quiesce(void **state)
+{
+	struct card *src = card_new("mtty-src", 1);
+	struct card *dst = card_new("mtty-dst", 1);
+	uint8_t stream[STREAM_MAX];
+	struct sec secs[8];
+	int intx = test_eventfd(), msi = test_eventfd(), dmsi = test_eventfd();
+	size_t len;
+
+	(void)state;
+	/* INTx: a level, following the condition. */
+	bind_eventfd(src->dev, INTX_INDEX, intx);
+	bar_wr(src->dev, 0, UART_FCR, 0x07);
+	bar_wr(src->dev, 0, UART_IER, UART_IER_RDI);
+	mig_go(src, ST_RUNNING_P2P);
+	bar_wr(src->dev, 0, UART_TX, 'a');
+	assert_int_equal(bar_rd(src->dev, 0, UART_IIR), 0xc0 | UART_IIR_RDI);
+	assert_int_equal(cfg_read(src->dev, 0x00, 4), 0x32534348);
+	assert_int_equal(test_eventfd_count(intx), 0);
+	mig_go(src, ST_STOP);
+	assert_int_equal(test_eventfd_count(intx), 0);
+	mig_go(src, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(intx), 1);
+	/* A condition that ended while stopped raises nothing. */
+	assert_int_equal(bar_rd(src->dev, 0, UART_RX), 'a');
+	unmask_intx(src->dev);
+	mig_go(src, ST_STOP);
+	bar_wr(src->dev, 0, UART_TX, 'b');
+	assert_int_equal(bar_rd(src->dev, 0, UART_RX), 'b');
+	mig_go(src, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(intx), 0);
+
+	/* MSI: events held back are one message, even if the condition
+	 * ended. */
+	assert_int_equal(set_irqs(src->dev,
+				  UVFIO_IRQ_SET_ACTION_TRIGGER |
+					  UVFIO_IRQ_SET_DATA_NONE,
+				  INTX_INDEX, 0, NULL, 0),
+			 0);
+	bind_eventfd(src->dev, MSI_INDEX, msi);
+	bar_wr(src->dev, 0, UART_IER, UART_IER_MSI);
+	mig_go(src, ST_STOP);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_RTS);
+	bar_rd(src->dev, 0, UART_MSR);
+	assert_int_equal(test_eventfd_count(msi), 0);
+	mig_go(src, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(msi), 1);
+	assert_int_equal(bar_rd(src->dev, 0, UART_IIR), 0xc0 | UART_IIR_NO_INT);
+
+	/* Held back on the source, raised by the destination. */
+	mig_go(src, ST_STOP);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_DTR);
+	bar_rd(src->dev, 0, UART_MSR);
+	len = mig_save(src, stream);
+	parse(stream, len, secs, 8);
+	assert_int_equal(secs[0].data[1], 1); /* the card: events held */
+	bind_eventfd(dst->dev, MSI_INDEX, dmsi);
+	mig_load(dst, stream, len);
+	assert_int_equal(test_eventfd_count(dmsi), 0);
+	mig_go(dst, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(dmsi), 1);
+	/* The source, stopped, sent nothing; running again it does. */
+	assert_int_equal(test_eventfd_count(msi), 0);
+	mig_go(src, ST_RUNNING);
+	assert_int_equal(test_eventfd_count(msi), 1);
+	/* A reset forgets what a stop held back. */
+	mig_go(src, ST_STOP);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_DTR);
+	assert_int_equal(uvfio_device_reset(src->dev), 0);
+	assert_int_equal(mig_get(src), ST_RUNNING);
+	assert_int_equal(test_eventfd_count(msi), 0);
+	bar_wr(src->dev, 0, UART_MCR, UART_MCR_DTR);
+	assert_int_equal(test_eventfd_count(msi), 1);
+	close(intx);
+	close(msi);
+	close(dmsi);
+	card_free(src);
+	card_free(dst);
+}
+
+/*
+ * A refused load leaves the card as it was: the registers a read does not
+ * change, in RESUMING and after the reset that leaves it; the whole state
+ * (its own stream, byte for byte); and, at the end, everything a guest
+ * reads, against a card that was never loaded.
+ */
+struct refusal {
+	struct card *dst;
+	uint8_t quiet[64];
+	size_t quiet_len;
+	uint8_t own[STREAM_MAX];
+	size_t own_len;
+	unsigned int count;
+};
+
+static void refusal_init(struct refusal *r, struct card *dst)
+{
+	r->dst = dst;
+	r->quiet_len = quiet_regs(dst, r->quiet);
+	r->own_len = mig_save(dst, r->own);
+	mig_go(dst, ST_RUNNING);
+	r->count = 0;
+}
+
+static void assert_quiet(struct refusal *r)
+{
+	uint8_t q[64];
+
+	assert_int_equal(quiet_regs(r->dst, q), r->quiet_len);
+	assert_memory_equal(q, r->quiet, r->quiet_len);
+}
+
+static void refused(struct refusal *r, const uint8_t *s, size_t len)
+{
+	struct card *c = r->dst;
+	uint8_t again[STREAM_MAX];
+	ssize_t n = mig_feed(c, s, len);
+
+	assert_true(n == (ssize_t)len || n == -EINVAL);
+	if (mig_set(c, ST_STOP) != -EINVAL)
+		fail_msg("stream %u of %zu bytes was accepted", r->count, len);
+	assert_int_equal(mig_get(c), ST_RESUMING);
+	assert_quiet(r);
+	assert_int_equal(uvfio_device_reset(c->dev), 0);
+	assert_int_equal(mig_get(c), ST_RUNNING);
+	assert_quiet(r);
+	assert_int_equal(mig_save(c, again), r->own_len);
+	assert_memory_equal(again, r->own, r->own_len);
+	mig_go(c, ST_RUNNING);
+	r->count++;
+}
+
+static void test_mig_corruption(void **state)
+{
+	struct card *src = card_new("mtty-src", 2);
+	struct card *dst = card_new("mtty-dst", 2);
+	struct card *ref = card_new("mtty-ref", 2);
+	uint8_t stream[STREAM_MAX], bad[STREAM_MAX];
+	struct refusal r;
+	size_t len;
+
+	(void)state;
+	make_busy(src, 3);
+	len = mig_save(src, stream);
+	make_busy(dst, 4);
+	make_busy(ref, 4);
+	refusal_init(&r, dst);
+	for (size_t i = 0; i < len; i++) {
+		static const uint8_t flips[] = { 0x01, 0x80, 0xff };
+
+		for (size_t k = 0; k < ARRAY_SIZE(flips); k++) {
+			memcpy(bad, stream, len);
+			bad[i] ^= flips[k];
+			refused(&r, bad, len);
+		}
+	}
+	for (size_t cut = 0; cut < len; cut++)
+		refused(&r, stream, cut);
+	memcpy(bad, stream, len);
+	bad[len] = 0;
+	refused(&r, bad, len + 1);
+	assert_int_equal(r.count, 4 * len + 1);
+	assert_same_cards(dst, ref);
+
+	/* And the stream itself loads. */
+	mig_go(src, ST_RUNNING);
+	mig_load(dst, stream, len);
+	mig_go(dst, ST_RUNNING);
+	assert_same_cards(dst, src);
+	card_free(src);
+	card_free(dst);
+	card_free(ref);
+}
+
+/* A stream of the other port count, either way. */
+static void test_mig_other_ports(void **state)
+{
+	(void)state;
+	for (unsigned int ports = 1; ports <= 2; ports++) {
+		struct card *src = card_new("mtty-src", ports);
+		struct card *dst = card_new("mtty-dst", 3 - ports);
+		struct card *ref = card_new("mtty-ref", 3 - ports);
+		uint8_t stream[STREAM_MAX];
+		struct refusal r;
+		size_t len;
+
+		make_busy(src, 5);
+		len = mig_save(src, stream);
+		make_busy(dst, 6);
+		make_busy(ref, 6);
+		refusal_init(&r, dst);
+		log_clear(dst);
+		refused(&r, stream, len);
+		if (!strstr(dst->log,
+			    ports == 2 ? "\"mtty-1-2\"" : "\"mtty-1-1\""))
+			fail_msg("no compat in the log:\n%s", dst->log);
+		assert_same_cards(dst, ref);
+		card_free(src);
+		card_free(dst);
+		card_free(ref);
+	}
+}
+
+/* A stream whose framing is sound, with values a port cannot hold. */
+static void test_mig_bad_values(void **state)
+{
+	static const struct {
+		unsigned int at;
+		uint8_t value;
+		const char *says;
+	} bad_port[] = {
+		{ 0, 2, "port index 2, this card has 2 ports" },
+		{ 1, 0x10, "port 1: flags 0x10" },
+		{ 2 + UART_RX, 1, "uart_reg[0] 0x01" },
+		{ 2 + UART_IIR, 0xc1, "uart_reg[2] 0xc1" },
+		{ 2 + UART_LSR, 0x60, "uart_reg[5] 0x60" },
+		{ 2 + UART_MSR, 0xb0, "uart_reg[6] 0xb0" },
+		{ 2 + UART_LCR, 0x03, "DLAB flag 1 but LCR 0x03" },
+		{ 26, 16, "head 16" },
+		{ 27, 200, "tail 200" },
+		{ 28, 17, "count 17" },
+		{ 28, 3, "disagree" },
+		{ 30, 8, "FIFO size 8" },
+		{ 30, 0, "FIFO size 0" },
+		{ 31, 2, "trigger level 2" },
+		{ 29, 0x00, "FCR 0x00, FIFO size 16" },
+	};
+	struct card *src = card_new("mtty-src", 2);
+	struct card *dst = card_new("mtty-dst", 2);
+	struct card *ref = card_new("mtty-ref", 2);
+	uint8_t stream[STREAM_MAX], card[4], port[2][PORT_WIRE];
+	static struct builder b;
+	struct refusal r;
+	struct sec secs[8];
+	size_t len;
+
+	(void)state;
+	make_busy(src, 7);
+	len = mig_save(src, stream);
+	assert_int_equal(parse(stream, len, secs, 8), 4);
+	memcpy(card, secs[0].data, 4);
+	memcpy(port[0], secs[1].data, PORT_WIRE);
+	memcpy(port[1], secs[2].data, PORT_WIRE);
+	/* Port 1 is full (head == tail, count 16), DLAB, FCR 0xc1. */
+	assert_int_equal(port[1][26], port[1][27]);
+	assert_int_equal(port[1][28], 16);
+	assert_int_equal(port[1][1] & 1, 1);
+	make_busy(dst, 8);
+	make_busy(ref, 8);
+	refusal_init(&r, dst);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_port); i++) {
+		uint8_t v[PORT_WIRE];
+
+		memcpy(v, port[1], PORT_WIRE);
+		v[bad_port[i].at] = bad_port[i].value;
+		build_start(&b, stream);
+		build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 4);
+		build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[0], PORT_WIRE);
+		build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, v, PORT_WIRE);
+		build_end(&b);
+		log_clear(dst);
+		refused(&r, b.s, b.len);
+		if (!strstr(dst->log, bad_port[i].says))
+			fail_msg("port case %zu: \"%s\" not in the log:\n%s", i,
+				 bad_port[i].says, dst->log);
+	}
+
+	/* Port 0's own rules: trigger level 0 means FCR never written. */
+	{
+		uint8_t v[PORT_WIRE];
+
+		memcpy(v, port[0], PORT_WIRE);
+		v[31] = 0; /* trigger 0 with FCR 0x07 */
+		build_start(&b, stream);
+		build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 4);
+		build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, v, PORT_WIRE);
+		build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[1], PORT_WIRE);
+		build_end(&b);
+		log_clear(dst);
+		refused(&r, b.s, b.len);
+		assert_non_null(strstr(dst->log, "FCR 0x07, FIFO size 16 and "
+						 "trigger level 0 disagree"));
+		/* THRI raised with data in the FIFO. */
+		memcpy(v, port[0], PORT_WIRE);
+		v[1] |= 0x04;
+		build_start(&b, stream);
+		build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 4);
+		build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, v, PORT_WIRE);
+		build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[1], PORT_WIRE);
+		build_end(&b);
+		log_clear(dst);
+		refused(&r, b.s, b.len);
+		assert_non_null(strstr(dst->log, "THRI raised with IER 0x0f "
+						 "and 15 bytes"));
+	}
+
+	/* The card section. */
+	{
+		static const struct {
+			unsigned int at;
+			uint8_t value;
+			const char *says;
+		} bad_card[] = {
+			{ 0, 1, "nr_ports 1, this card has 2" },
+			{ 0, 0, "nr_ports 0, this card has 2" },
+			{ 1, 0x02, "card flags 0x02" },
+			{ 2, 1, "card reserved bytes 0x01 0x00" },
+			{ 3, 0x80, "card reserved bytes 0x00 0x80" },
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad_card); i++) {
+			uint8_t v[4];
+
+			memcpy(v, card, 4);
+			v[bad_card[i].at] = bad_card[i].value;
+			build_start(&b, stream);
+			build_data(&b, SEC_CARD, UVFIO_MIG_INITIAL, v, 4);
+			build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 4);
+			build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[0],
+				   PORT_WIRE);
+			build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[1],
+				   PORT_WIRE);
+			build_end(&b);
+			log_clear(dst);
+			refused(&r, b.s, b.len);
+			if (!strstr(dst->log, bad_card[i].says))
+				fail_msg(
+					"card case %zu: \"%s\" not in the log:\n%s",
+					i, bad_card[i].says, dst->log);
+		}
+	}
+
+	/* Sizes and types. */
+	build_start(&b, stream);
+	build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 3);
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "card section of 3 bytes"));
+	build_start(&b, stream);
+	build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[0], PORT_WIRE - 1);
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "port section of 33 bytes"));
+	build_start(&b, stream);
+	build_data(&b, 9, UVFIO_MIG_FINAL, card, 4);
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "unknown section type 9"));
+
+	/* A final state short of a port, or of the card. */
+	build_start(&b, stream);
+	build_data(&b, SEC_PORT, UVFIO_MIG_INITIAL, port[1], PORT_WIRE);
+	build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 4);
+	build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[0], PORT_WIRE);
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "ports 0x1 of 0x3"));
+	build_start(&b, stream);
+	build_data(&b, SEC_CARD, UVFIO_MIG_DIRTY, card, 4);
+	build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[1], PORT_WIRE);
+	build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[0], PORT_WIRE);
+	build_end(&b);
+	log_clear(dst);
+	refused(&r, b.s, b.len);
+	assert_non_null(strstr(dst->log, "has no card"));
+	assert_same_cards(dst, ref);
+
+	/* Built the same way, in another order, a complete stream loads. */
+	build_start(&b, stream);
+	build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[1], PORT_WIRE);
+	build_data(&b, SEC_PORT, UVFIO_MIG_FINAL, port[0], PORT_WIRE);
+	build_data(&b, SEC_CARD, UVFIO_MIG_FINAL, card, 4);
+	build_end(&b);
+	log_clear(dst);
+	mig_load(dst, b.s, b.len);
+	assert_int_equal(dst->log_len, 0);
+	mig_go(dst, ST_RUNNING);
+	mig_go(src, ST_RUNNING);
+	assert_same_cards(dst, src);
+	card_free(src);
+	card_free(dst);
+	card_free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -897,6 +1873,14 @@ int main(void)
 		cmocka_unit_test(test_intx_level),
 		cmocka_unit_test(test_two_ports),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_mig_features),
+		cmocka_unit_test(test_mig_round_trip),
+		cmocka_unit_test(test_mig_msi_reraise),
+		cmocka_unit_test(test_mig_precopy),
+		cmocka_unit_test(test_mig_quiesce),
+		cmocka_unit_test(test_mig_corruption),
+		cmocka_unit_test(test_mig_other_ports),
+		cmocka_unit_test(test_mig_bad_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
