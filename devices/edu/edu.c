@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <uvfio/dma.h>
+#include <uvfio/migration.h>
 
 #include "edu-internal.h"
 
@@ -461,6 +462,9 @@ struct uvfio_pci *edu_new(const char *name)
 		ret = uvfio_pci_set_reset_mode(pci, UVFIO_PCI_RESET_SILENT);
 	if (!ret)
 		ret = edu_mig_init(edu);
+	/* edu writes guest memory: a VMM migrating it needs those pages. */
+	if (!ret)
+		ret = uvfio_dirty_log_init(uvfio_pci_device(pci));
 	if (!ret)
 		ret = uvfio_pci_realize(pci);
 	if (ret) {

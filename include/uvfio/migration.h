@@ -152,9 +152,11 @@ UVFIO_API int uvfio_migration_precopy_info(struct uvfio_device *dev,
  * Device dirty tracking (DMA logging): registers DMA_LOGGING_START, _STOP
  * and _REPORT on @dev (before realize), fed by every device write into
  * guest memory through its DMA space.  The payloads are vfio-user's, with
- * nothing behind pointers: START's ranges follow the 24-byte control
- * (num_ranges 0 logs everything), REPORT's bitmap follows the 32-byte
- * request (bit n of u64 word w is page w * 64 + n of the range).  The
+ * nothing behind pointers.  START's payload is {u64 page_size; u32
+ * num_ranges; u32 reserved} then the ranges {u64 iova; u64 length}
+ * (num_ranges 0 logs everything); REPORT's is {u64 iova; u64 length; u64
+ * page_size} then the bitmap (bit n of u64 word w is page w * 64 + n of
+ * the range).  Offsets count from the end of the 8-byte feature header.  The
  * kernel backend translates the kernel's pointer layout to these.
  */
 UVFIO_API int uvfio_dirty_log_init(struct uvfio_device *dev);

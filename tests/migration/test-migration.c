@@ -34,6 +34,7 @@ struct fake {
 	int arcs[32][2];
 	unsigned int nr_arcs;
 	int fail_arc; /* fail the n-th arc (1-based), 0 never */
+	bool fail_save, fail_commit;
 	unsigned int commits, aborts;
 };
 
@@ -55,6 +56,8 @@ static int save(struct uvfio_device *dev, struct uvfio_mig_save *s,
 {
 	struct fake *f = uvfio_device_priv(dev);
 
+	if (f->fail_save)
+		return -ENOSPC;
 	if (phase == UVFIO_MIG_DIRTY)
 		f->dirty = 0;
 	return uvfio_mig_put_section(s, 1, f->regs, sizeof(f->regs));
@@ -89,7 +92,7 @@ static int load_commit(struct uvfio_device *dev)
 {
 	struct fake *f = uvfio_device_priv(dev);
 
-	if (!f->have_staged)
+	if (!f->have_staged || f->fail_commit)
 		return -EINVAL;
 	memcpy(f->regs, f->staged, sizeof(f->regs));
 	f->commits++;
@@ -282,6 +285,46 @@ static void test_failure_at_every_arc(void **state)
 	assert_int_equal(uvfio_migration_state(dev), PC);
 	assert_int_equal(uvfio_migration_session(dev), session);
 	uvfio_device_destroy(dev);
+}
+
+/* The core's own steps of an arc can fail too: saving, committing. */
+static void test_failure_in_save_and_commit(void **state)
+{
+	struct fake src = { .fail_save = true }, dst = { 0 };
+	struct uvfio_device *s = make(&src, ALL_FLAGS);
+	struct uvfio_device *d = make(&dst, ALL_FLAGS);
+	uint8_t stream[1024];
+	uint64_t session;
+	size_t len;
+
+	(void)state;
+	/* Saving fails: the arc fails before the device's part, no session
+	 * stays open. */
+	assert_int_equal(set_state(s, SC), -ENOSPC);
+	assert_int_equal(uvfio_migration_state(s), S);
+	assert_int_equal(uvfio_migration_session(s), 0);
+	/* S -> PC goes RP, R, then fails opening pre-copy: ends at R. */
+	assert_int_equal(set_state(s, PC), -ENOSPC);
+	assert_int_equal(uvfio_migration_state(s), R);
+	src.fail_save = false;
+	assert_int_equal(set_state(s, SC), 0);
+	len = read_all(s, uvfio_migration_session(s), stream, sizeof(stream));
+
+	/* Committing fails: RESUMING -> STOP fails, nothing applied. */
+	for (int i = 0; i < 64; i++)
+		src.regs[i] = 1;
+	dst.fail_commit = true;
+	assert_int_equal(set_state(d, RS), 0);
+	session = uvfio_migration_session(d);
+	assert_int_equal(uvfio_migration_write(d, session, stream, len),
+			 (ssize_t)len);
+	assert_int_equal(set_state(d, R), -EINVAL);
+	assert_int_equal(uvfio_migration_state(d), RS);
+	assert_int_equal(dst.commits, 0);
+	assert_int_equal(uvfio_device_reset(d), 0);
+	assert_int_equal(dst.aborts, 1);
+	uvfio_device_destroy(s);
+	uvfio_device_destroy(d);
 }
 
 static void test_stop_copy_session(void **state)
@@ -492,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_arcs_walked_one_by_one),
 		cmocka_unit_test(test_failure_at_every_arc),
+		cmocka_unit_test(test_failure_in_save_and_commit),
 		cmocka_unit_test(test_stop_copy_session),
 		cmocka_unit_test(test_precopy),
 		cmocka_unit_test(test_load),

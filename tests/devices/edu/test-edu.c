@@ -599,6 +599,54 @@ static void test_dma(void **state)
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0);
 }
 
+/* edu's DMA into guest memory shows in the device's dirty log. */
+static void test_dma_dirty_log(void **state)
+{
+	struct fx *f = *state;
+	/* vfio-user's layout: page_size, num_ranges, reserved, ranges. */
+	struct {
+		struct uvfio_device_feature hdr;
+		uint64_t page_size;
+		uint32_t num_ranges, reserved;
+		struct uvfio_device_feature_dma_logging_range range;
+	} start = { { .argsz = sizeof(start),
+		      .flags = UVFIO_DEVICE_FEATURE_SET |
+			       UVFIO_DEVICE_FEATURE_DMA_LOGGING_START },
+		    4096,
+		    1,
+		    0,
+		    { .iova = IOVA, .length = RAM_SIZE } };
+	/* vfio-user's layout: iova, length, page_size, then the bitmap. */
+	struct {
+		struct uvfio_device_feature hdr;
+		uint64_t iova, length, page_size;
+		uint64_t bitmap[RAM_SIZE / 4096 / 64 + 1];
+	} report = { { .argsz = sizeof(report),
+		       .flags = UVFIO_DEVICE_FEATURE_GET |
+				UVFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT },
+		     IOVA,
+		     RAM_SIZE,
+		     4096,
+		     { 0 } };
+
+	set_master(f, true);
+	assert_int_equal(uvfio_device_feature(f->dev, &start.hdr), 0);
+	/* Reading guest memory dirties nothing; writing pages 2-3 does. */
+	dma(f, IOVA, EDU_DMA_START, 4096, EDU_DMA_RUN);
+	dma(f, EDU_DMA_START, IOVA + 0x2800, 0x1000,
+	    EDU_DMA_RUN | EDU_DMA_TO_RAM);
+	assert_int_equal(uvfio_device_feature(f->dev, &report.hdr), 0);
+	assert_int_equal(report.bitmap[0], 0xcull);
+	/* Reported pages are cleared. */
+	memset(report.bitmap, 0, sizeof(report.bitmap));
+	assert_int_equal(uvfio_device_feature(f->dev, &report.hdr), 0);
+	assert_int_equal(report.bitmap[0], 0);
+	start.hdr.flags = UVFIO_DEVICE_FEATURE_SET |
+			  UVFIO_DEVICE_FEATURE_DMA_LOGGING_STOP;
+	start.hdr.argsz = sizeof(start.hdr);
+	assert_int_equal(uvfio_device_feature(f->dev, &start.hdr), 0);
+}
+
 static void test_dma_irq_intx(void **state)
 {
 	struct fx *f = *state;
@@ -1781,6 +1829,7 @@ int main(void)
 		T(test_fact_irq),
 		T(test_msi),
 		T(test_dma),
+		T(test_dma_dirty_log),
 		T(test_dma_irq_intx),
 		T(test_dma_messages),
 		T(test_dma_unmapped),
