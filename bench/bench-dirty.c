@@ -25,6 +25,8 @@
 #include <uvfio/migration.h>
 #include "migration/dirty.h"
 
+#include "bench-util.h"
+
 /* In-tree helper of lib/migration/dirty.c (not part of the API). */
 
 #define PG 4096ull
@@ -61,13 +63,6 @@ static long rss_anon_kib(void)
 			break;
 	fclose(f);
 	return kib;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void print_times(const char *what, double *t, unsigned int n)

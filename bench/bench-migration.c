@@ -55,6 +55,8 @@
 
 #include <uvfio/uvfio.h>
 
+#include "bench-util.h"
+
 #define MAX_REPS 31
 #define XFER (1u << 20) /* bytes per read, write and socket write */
 #define PAGE 4096u
@@ -68,35 +70,10 @@ struct opts {
 	bool verbose;
 };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		perror("sched_setaffinity");
-}
-
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "bench-migration: %s: %s\n", what, strerror(err));
 	exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 struct figure {

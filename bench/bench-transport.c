@@ -33,6 +33,8 @@
 
 #include <uvfio/uvfio.h>
 
+#include "bench-util.h"
+
 #define MAX_REPS 31
 
 struct opts {
@@ -40,38 +42,6 @@ struct opts {
 	int reps;
 	int iters;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		perror("sched_setaffinity");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median and p99 of @n samples (sorted in place). */
-static double percentile(double *v, int n, double p)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[(int)(p * (n - 1))];
-}
 
 struct figure {
 	double rep[MAX_REPS];

@@ -19,24 +19,6 @@
 /* The most bytes one read or write moves. */
 #define CHUNK_MAX (256u << 10)
 
-static const char *const state_names[UVFIO_DEVICE_STATE_NR] = {
-	[UVFIO_DEVICE_STATE_ERROR] = "ERROR",
-	[UVFIO_DEVICE_STATE_STOP] = "STOP",
-	[UVFIO_DEVICE_STATE_RUNNING] = "RUNNING",
-	[UVFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
-	[UVFIO_DEVICE_STATE_RESUMING] = "RESUMING",
-	[UVFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
-	[UVFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
-	[UVFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
-};
-
-const char *mflow_state_name(enum uvfio_device_mig_state state)
-{
-	return (unsigned int)state < UVFIO_DEVICE_STATE_NR ?
-		       state_names[state] :
-		       "?";
-}
-
 double mflow_now_ms(void)
 {
 	struct timespec ts;
@@ -125,7 +107,8 @@ static int set_state(struct mflow *f, struct mflow_dev *d, bool src,
 	if (ret) {
 		flow_fail(f, -ret, "%s %s: %s -> %s", d->name,
 			  src ? "source" : "destination",
-			  mflow_state_name(*state), mflow_state_name(to));
+			  uvfio_mig_state_name(*state),
+			  uvfio_mig_state_name(to));
 		/* A failed arc leaves the device where the walk stopped. */
 		uvfio_client_mig_get_state(c, state);
 		return ret;
@@ -174,7 +157,7 @@ static int probe(struct mflow *f, struct mflow_dev *d)
 	if (d->src_state != UVFIO_DEVICE_STATE_RUNNING) {
 		flow_fail(f, 0,
 			  "%s source is in %s; migrating needs it RUNNING",
-			  d->name, mflow_state_name(d->src_state));
+			  d->name, uvfio_mig_state_name(d->src_state));
 		return -EBUSY;
 	}
 	if (d->dst_state != UVFIO_DEVICE_STATE_RUNNING &&
@@ -182,7 +165,7 @@ static int probe(struct mflow *f, struct mflow_dev *d)
 		flow_fail(f, 0,
 			  "%s destination is in %s; migrating needs it "
 			  "RUNNING or STOP",
-			  d->name, mflow_state_name(d->dst_state));
+			  d->name, uvfio_mig_state_name(d->dst_state));
 		return -EBUSY;
 	}
 	return 0;
@@ -204,7 +187,7 @@ static int pump(struct mflow *f, struct mflow_dev *d, uint8_t *buf,
 
 		if (n < 0) {
 			flow_fail(f, (int)-n, "%s source: reading in %s",
-				  d->name, mflow_state_name(d->src_state));
+				  d->name, uvfio_mig_state_name(d->src_state));
 			return (int)n;
 		}
 		if (!n)
@@ -362,7 +345,7 @@ static void roll_back(struct mflow *f)
 			uvfio_client_mig_get_state(d->dst, &d->dst_state);
 			flow_note(f, "%s destination %s (%s)", d->name,
 				  ret ? "could not be reset" : "was reset",
-				  mflow_state_name(d->dst_state));
+				  uvfio_mig_state_name(d->dst_state));
 		}
 	}
 }
@@ -448,7 +431,7 @@ int mflow_run(struct mflow *f)
 				 "%s source: STOP_COPY -> STOP: %s (it is in "
 				 "%s; do not resume it)",
 				 d->name, strerror(-ret),
-				 mflow_state_name(d->src_state));
+				 uvfio_mig_state_name(d->src_state));
 		} else {
 			d->src_state = UVFIO_DEVICE_STATE_STOP;
 		}

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include <uvfio/client.h>
+#include <uvfio/migration.h>
 
 struct mflow;
 
@@ -103,7 +104,6 @@ int mflow_run(struct mflow *f);
 /* Why pre-copy ended, in words. */
 const char *mflow_stop_text(const char *reason);
 
-const char *mflow_state_name(enum uvfio_device_mig_state state);
 double mflow_now_ms(void); /* CLOCK_MONOTONIC */
 const char *mflow_size(uint64_t n, char buf[32]);
 

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include <uvfio/client.h>
+#include <uvfio/migration.h>
 
 #include "migrate-flow.h"
 #include "vmm-guest.h"
@@ -475,7 +476,7 @@ static int must_run(struct uvfio_client *c, const char *name)
 		return die("%s: migration state: %s", name, strerror(-ret));
 	if (state != UVFIO_DEVICE_STATE_RUNNING)
 		return die("%s is in %s; the guest needs it RUNNING", name,
-			   mflow_state_name(state));
+			   uvfio_mig_state_name(state));
 	return 0;
 }
 
@@ -529,7 +530,7 @@ static int migrate(struct vmm *v)
 	printf("  B's devices committed (STOP); guest memory mapped into B's "
 	       "edu, Command copied; B's devices %sRUNNING; A's left in %s\n",
 	       f->p2p ? "RUNNING_P2P, " : "",
-	       mflow_state_name(v->devs[0].src_state));
+	       uvfio_mig_state_name(v->devs[0].src_state));
 	printf("  moved %s in %.1f ms; downtime %.2f ms (A's devices stopping "
 	       "to B's running; limit %u ms), vCPUs paused %.2f ms\n",
 	       mflow_size(f->bytes, a), f->total_ms, f->downtime_ms,

@@ -371,7 +371,7 @@ static void print_text(const struct report *r)
 	} else if (r->migration) {
 		printf("Migration: flags ");
 		print_flags((uint32_t)r->mig_flags, mig_flags);
-		printf(", state %s\n", mig_state_name(r->mig_state));
+		printf(", state %s\n", uvfio_mig_state_name(r->mig_state));
 	}
 	printf("Protocol: vfio-user %" PRIu16 ".%" PRIu16 "\n", caps->major,
 	       caps->minor);
@@ -505,7 +505,7 @@ static struct json_object *json_report(const struct report *r)
 			json_add_flags(o, (uint32_t)r->mig_flags, mig_flags);
 			json_add(o, "state",
 				 json_object_new_string(
-					 mig_state_name(r->mig_state)));
+					 uvfio_mig_state_name(r->mig_state)));
 		}
 	}
 	json_add(root, "migration", o);

@@ -29,24 +29,6 @@
 #include "uvfioctl-mig.h"
 #include "uvfioctl.h"
 
-static const char *const state_names[UVFIO_DEVICE_STATE_NR] = {
-	[UVFIO_DEVICE_STATE_ERROR] = "ERROR",
-	[UVFIO_DEVICE_STATE_STOP] = "STOP",
-	[UVFIO_DEVICE_STATE_RUNNING] = "RUNNING",
-	[UVFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
-	[UVFIO_DEVICE_STATE_RESUMING] = "RESUMING",
-	[UVFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
-	[UVFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
-	[UVFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
-};
-
-const char *mig_state_name(enum uvfio_device_mig_state state)
-{
-	return (unsigned int)state < UVFIO_DEVICE_STATE_NR ?
-		       state_names[state] :
-		       "?";
-}
-
 /* ---- what went wrong ---- */
 
 void outcome_fail(struct outcome *o, int err, const char *fmt, ...)
@@ -163,7 +145,8 @@ int mig_dev_set(struct mig_dev *d, enum uvfio_device_mig_state to,
 
 	if (ret) {
 		outcome_fail(o, -ret, "%s: %s -> %s", d->label,
-			     mig_state_name(d->state), mig_state_name(to));
+			     uvfio_mig_state_name(d->state),
+			     uvfio_mig_state_name(to));
 		/* A failed arc leaves the device where the walk stopped. */
 		uvfio_client_mig_get_state(d->c, &d->state);
 		return ret;
@@ -181,13 +164,13 @@ void mig_dev_reset(struct mig_dev *d, struct outcome *o)
 		uvfio_client_mig_get_state(d->c, &d->state);
 		outcome_note(o, "resetting %s failed (%s); it is in %s",
 			     d->label, strerror(-ret),
-			     mig_state_name(d->state));
+			     uvfio_mig_state_name(d->state));
 		return;
 	}
 	d->state = UVFIO_DEVICE_STATE_RUNNING;
 	uvfio_client_mig_get_state(d->c, &d->state);
 	outcome_note(o, "%s was reset (%s)", d->label,
-		     mig_state_name(d->state));
+		     uvfio_mig_state_name(d->state));
 }
 
 /* ---- time, sizes, progress ---- */
@@ -363,7 +346,7 @@ static int run_save(const struct command *cmd, int argc, char **argv)
 	    was != UVFIO_DEVICE_STATE_STOP) {
 		outcome_fail(&o, EBUSY,
 			     "%s is in %s; save needs it RUNNING or STOP",
-			     d.name, mig_state_name(was));
+			     d.name, uvfio_mig_state_name(was));
 		goto out;
 	}
 	if (asprintf(&tmp, "%s.tmp", file) < 0) {
@@ -400,7 +383,7 @@ static int run_save(const struct command *cmd, int argc, char **argv)
 	printf("%s: saved %s (%" PRIu64 " bytes) to %s in %.1f ms; the "
 	       "device is %s\n",
 	       d.name, human_size(bytes, sz), bytes, file, now_ms() - t0,
-	       mig_state_name(d.state));
+	       uvfio_mig_state_name(d.state));
 out:
 	if (fd >= 0)
 		close(fd);
@@ -410,10 +393,10 @@ out:
 				     strerror(errno));
 		if (d.c && d.state != was && !mig_dev_set(&d, was, &o))
 			outcome_note(&o, "%s is %s again", d.name,
-				     mig_state_name(was));
+				     uvfio_mig_state_name(was));
 		else if (d.c && d.state != was)
 			outcome_note(&o, "%s is left in %s", d.name,
-				     mig_state_name(d.state));
+				     uvfio_mig_state_name(d.state));
 	}
 	free(tmp);
 	mig_dev_close(&d);
@@ -509,7 +492,7 @@ static int run_load(const struct command *cmd, int argc, char **argv)
 	    d.state != UVFIO_DEVICE_STATE_STOP) {
 		outcome_fail(&o, EBUSY,
 			     "%s is in %s; load needs it RUNNING or STOP",
-			     d.name, mig_state_name(d.state));
+			     d.name, uvfio_mig_state_name(d.state));
 		goto out;
 	}
 	t0 = now_ms();

@@ -71,7 +71,7 @@ static int local_begin(struct dest *d, struct outcome *o)
 			o, EBUSY,
 			"destination %s is in %s; migrate needs it RUNNING "
 			"or STOP",
-			l->dev.name, mig_state_name(l->dev.state));
+			l->dev.name, uvfio_mig_state_name(l->dev.state));
 		return -EBUSY;
 	}
 	d->touched = true;
@@ -182,7 +182,8 @@ static int pump(struct migration *m, bool stop_copy, uint64_t estimate,
 		if (n < 0) {
 			outcome_fail(&m->o, (int)-n,
 				     "source %s: reading migration data in %s",
-				     m->src.name, mig_state_name(m->src.state));
+				     m->src.name,
+				     uvfio_mig_state_name(m->src.state));
 			return (int)n;
 		}
 		if (!n)
@@ -263,10 +264,11 @@ static void roll_back(struct migration *m)
 			outcome_note(&m->o,
 				     "returning source %s to RUNNING failed; "
 				     "it is in %s",
-				     m->src.name, mig_state_name(m->src.state));
+				     m->src.name,
+				     uvfio_mig_state_name(m->src.state));
 	} else if (m->src.c) {
 		outcome_note(&m->o, "source %s is %s", m->src.name,
-			     mig_state_name(m->src.state));
+			     uvfio_mig_state_name(m->src.state));
 	}
 	if (m->dst)
 		m->dst->ops->abort(m->dst, &m->o);
@@ -286,7 +288,7 @@ static int migrate_run(struct migration *m)
 	if (m->src.state != UVFIO_DEVICE_STATE_RUNNING) {
 		outcome_fail(&m->o, EBUSY,
 			     "source %s is in %s; migrate needs it RUNNING",
-			     m->src.name, mig_state_name(m->src.state));
+			     m->src.name, uvfio_mig_state_name(m->src.state));
 		goto fail;
 	}
 	uvfio_client_get_caps(m->src.c, &caps);
@@ -406,7 +408,8 @@ static int print_json(const struct command *cmd, const struct migration *m)
 	if (m->src.c)
 		json_object_object_add(
 			o, "source_state",
-			json_object_new_string(mig_state_name(m->src.state)));
+			json_object_new_string(
+				uvfio_mig_state_name(m->src.state)));
 	if (r->warning[0])
 		json_object_object_add(o, "warning",
 				       json_object_new_string(r->warning));
@@ -451,7 +454,7 @@ static void print_text(const struct migration *m)
 	printf("  downtime:  %.1f ms (limit %u ms)\n", r->downtime_ms,
 	       m->downtime_limit);
 	printf("  source %s, destination RUNNING\n",
-	       mig_state_name(m->src.state));
+	       uvfio_mig_state_name(m->src.state));
 }
 
 static int parse_limit(const struct command *cmd, const char *what,

@@ -709,7 +709,7 @@ static int run_receive(const struct command *cmd, int argc, char **argv)
 	    r.dev.state != UVFIO_DEVICE_STATE_STOP) {
 		outcome_fail(&r.o, EBUSY,
 			     "%s is in %s; receive needs it RUNNING or STOP",
-			     r.dev.name, mig_state_name(r.dev.state));
+			     r.dev.name, uvfio_mig_state_name(r.dev.state));
 		goto out;
 	}
 	if (listen_on(&r) || accept_one(&r))

@@ -69,6 +69,5 @@ struct uvfio_client *open_device(const struct command *cmd, const char *name);
 struct uvfio_client *open_client(const char *name);
 
 /* A migration state's name without the prefix ("RUNNING"), or "?". */
-const char *mig_state_name(enum uvfio_device_mig_state state);
 
 #endif /* UVFIOCTL_H */

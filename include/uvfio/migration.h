@@ -161,6 +161,9 @@ UVFIO_API int uvfio_migration_precopy_info(struct uvfio_device *dev,
  */
 UVFIO_API int uvfio_dirty_log_init(struct uvfio_device *dev);
 
+/* The kernel's name of @state ("STOP_COPY", ...), "?" if out of range. */
+UVFIO_API const char *uvfio_mig_state_name(enum uvfio_device_mig_state state);
+
 /*
  * The next state on the way from @cur to @new for a device with migration
  * @flags (the kernel's vfio_mig_get_next_state, with the ERROR-loop fix).

@@ -71,3 +71,15 @@ int uvfio_mig_next_state(uint64_t flags, enum uvfio_device_mig_state cur,
 	*next = hop;
 	return 0;
 }
+
+const char *uvfio_mig_state_name(enum uvfio_device_mig_state state)
+{
+	static const char *const names[NR] = {
+		[E] = "ERROR",	   [S] = "STOP",
+		[R] = "RUNNING",   [SC] = "STOP_COPY",
+		[RS] = "RESUMING", [RP] = "RUNNING_P2P",
+		[PC] = "PRE_COPY", [PCP] = "PRE_COPY_P2P",
+	};
+
+	return (unsigned int)state < NR ? names[state] : "?";
+}
