@@ -229,8 +229,8 @@ static struct uvfio_device *create_mtty(const struct device_spec *spec,
 		return NULL;
 	if (ports) {
 		if (strcmp(ports, "1") && strcmp(ports, "2")) {
-			snprintf(err, err_len, "mtty: ports \"%s\" must be 1 or 2",
-				 ports);
+			snprintf(err, err_len,
+				 "mtty: ports \"%s\" must be 1 or 2", ports);
 			return NULL;
 		}
 		n = (unsigned int)(ports[0] - '0');

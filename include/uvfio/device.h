@@ -145,8 +145,7 @@ UVFIO_API int uvfio_device_set_flags(struct uvfio_device *dev, uint32_t flags);
  * has a reset method; mdev drivers such as mtty handle VFIO_DEVICE_RESET
  * without reporting it.  The reset itself still runs ops->reset.
  */
-UVFIO_API int uvfio_device_set_reset_flag(struct uvfio_device *dev,
-					  bool shown);
+UVFIO_API int uvfio_device_set_reset_flag(struct uvfio_device *dev, bool shown);
 
 /*
  * Override num_regions / num_irqs of GET_INFO (default: highest configured

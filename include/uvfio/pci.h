@@ -146,8 +146,8 @@ UVFIO_API int uvfio_pci_config_init(struct uvfio_pci *pci, unsigned int offset,
  * report; or -1 to leave the index out (GET_IRQ_INFO and SET_IRQS fail
  * with -EINVAL).  Before realize.
  */
-UVFIO_API int uvfio_pci_set_irq_count(struct uvfio_pci *pci,
-				      unsigned int index, int count);
+UVFIO_API int uvfio_pci_set_irq_count(struct uvfio_pci *pci, unsigned int index,
+				      int count);
 
 /*
  * Capabilities, linked in the order added.  Each returns the capability's

@@ -243,7 +243,8 @@ static int add_index(struct uvfio_pci *pci, unsigned int index, int count,
 int pci_irqs_realize(struct uvfio_pci *pci)
 {
 	const uint32_t block = UVFIO_IRQ_INFO_EVENTFD | UVFIO_IRQ_INFO_NORESIZE;
-	const uint32_t level = UVFIO_IRQ_INFO_EVENTFD | UVFIO_IRQ_INFO_MASKABLE |
+	const uint32_t level = UVFIO_IRQ_INFO_EVENTFD |
+			       UVFIO_IRQ_INFO_MASKABLE |
 			       UVFIO_IRQ_INFO_AUTOMASKED;
 	int ret;
 

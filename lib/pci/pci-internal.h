@@ -89,7 +89,7 @@ struct uvfio_pci {
 	bool msix_owned, msix_function_masked;
 
 	unsigned int power_state;
-	int reset_mode; /* UVFIO_PCI_RESET_* */
+	int reset_mode;			   /* UVFIO_PCI_RESET_* */
 	int irq_count[UVFIO_PCI_NUM_IRQS]; /* overrides; IRQ_COUNT_AUTO */
 };
 

@@ -198,8 +198,7 @@ int uvfio_pci_config_init(struct uvfio_pci *pci, unsigned int offset,
 	if (pci->realized)
 		return -EBUSY;
 	if (!data || offset >= pci->space || len > pci->space - offset ||
-	    (offset < PCI_ROM_ADDRESS + 4 &&
-	     offset + len > PCI_BASE_ADDRESS_0))
+	    (offset < PCI_ROM_ADDRESS + 4 && offset + len > PCI_BASE_ADDRESS_0))
 		return -EINVAL;
 	memcpy(pci->cfg + offset, data, len);
 	return 0;
@@ -212,7 +211,8 @@ int uvfio_pci_set_irq_count(struct uvfio_pci *pci, unsigned int index,
 		return -EBUSY;
 	if (index >= UVFIO_PCI_NUM_IRQS || count < -1 ||
 	    count > (index == UVFIO_PCI_MSIX_IRQ_INDEX ? 2048 :
-			     index == UVFIO_PCI_MSI_IRQ_INDEX ? 32 : 1))
+		     index == UVFIO_PCI_MSI_IRQ_INDEX  ? 32 :
+							 1))
 		return -EINVAL;
 	pci->irq_count[index] = count;
 	return 0;
