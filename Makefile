@@ -46,6 +46,7 @@ fuzz: build-fuzz
 bench: build
 	$(BUILD)/bench/bench-transport --uvfiod $(BUILD)/tools/uvfiod
 	$(BUILD)/bench/bench-migration --uvfiod $(BUILD)/tools/uvfiod
+	$(BUILD)/bench/bench-dirty
 
 # Run both suites to the end, then count every test case of both.  The
 # count reads cmocka's standard output: CMOCKA_MESSAGE_OUTPUT unset.
