@@ -31,6 +31,7 @@ struct uvfio_migration {
 	struct mig_parser *parser;
 	bool load_failed;
 	bool committed;
+	bool final_seen; /* a FINAL section was staged */
 };
 
 struct uvfio_mig_save {

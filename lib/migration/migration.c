@@ -84,6 +84,7 @@ static void session_end(struct uvfio_migration *m)
 	m->ended = false;
 	m->load_failed = false;
 	m->committed = false;
+	m->final_seen = false;
 }
 
 static void session_begin(struct uvfio_migration *m)
@@ -129,8 +130,11 @@ static int section_loaded(void *opaque, uint16_t type,
 			  size_t len)
 {
 	struct uvfio_migration *m = opaque;
+	int ret = m->ops->load_section(m->dev, type, phase, data, len);
 
-	return m->ops->load_section(m->dev, type, phase, data, len);
+	if (!ret && phase == UVFIO_MIG_FINAL)
+		m->final_seen = true;
+	return ret;
 }
 
 static int open_resuming(struct uvfio_migration *m)
@@ -144,18 +148,26 @@ static int open_resuming(struct uvfio_migration *m)
 	return 0;
 }
 
-/* RESUMING -> STOP: only a complete, valid stream may be committed. */
+/* RESUMING -> STOP needs a complete, valid stream with a FINAL state. */
+static bool resume_complete(struct uvfio_migration *m)
+{
+	const char *why = NULL;
+
+	if (m->load_failed)
+		why = "the stream was refused";
+	else if (!m->parser || !mig_parser_complete(m->parser))
+		why = "the stream is incomplete (no END)";
+	else if (!m->final_seen)
+		why = "the stream holds no FINAL state";
+	if (why)
+		uvfio_err(m->dev, "RESUMING -> STOP refused: %s", why);
+	return !why;
+}
+
 static int commit_resuming(struct uvfio_migration *m)
 {
-	int ret;
+	int ret = m->ops->load_commit(m->dev);
 
-	if (m->load_failed || !m->parser || !mig_parser_complete(m->parser)) {
-		uvfio_err(m->dev, "RESUMING -> STOP refused: %s",
-			  m->load_failed ? "the stream was refused" :
-					   "the stream is incomplete (no END)");
-		return -EINVAL;
-	}
-	ret = m->ops->load_commit(m->dev);
 	if (ret) {
 		uvfio_err(m->dev, "committing the loaded state failed: %s",
 			  strerror(-ret));
@@ -167,45 +179,81 @@ static int commit_resuming(struct uvfio_migration *m)
 
 /* ---- arcs ---- */
 
+static int device_arc(struct uvfio_migration *m,
+		      enum uvfio_device_mig_state from,
+		      enum uvfio_device_mig_state to)
+{
+	int ret = m->ops->arc(m->dev, from, to);
+
+	if (ret)
+		uvfio_err(m->dev, "migration arc %s -> %s failed: %s",
+			  uvfio_mig_state_name(from), uvfio_mig_state_name(to),
+			  strerror(-ret));
+	return ret;
+}
+
 /*
- * One arc: the data session's part, then the device's.  If the device's
- * arc fails, the session is put back as it was, as far as it can be (a
- * session opened for this arc is closed).
+ * One arc: the device's part and the data session's, ordered so that a
+ * failure leaves the state where the arc started (the device's own arc is
+ * undone where the kernel's table has the reverse arc):
+ *
+ *   into the saving group: open the session (header, INITIAL or FINAL),
+ *     then the device's arc; its failure closes the session
+ *   pre-copy -> STOP_COPY: the device's arc (it stops), then FINAL and END
+ *     from the stopped device; a failed save is ERROR (the device stopped
+ *     and the stream is spoilt: only a reset helps, as the kernel allows)
+ *   STOP -> RESUMING: open the session, then the arc
+ *   RESUMING -> STOP: the arc, then the commit; a failed commit takes the
+ *     device back to RESUMING and fails
  */
 static int step(struct uvfio_migration *m, enum uvfio_device_mig_state from,
 		enum uvfio_device_mig_state to)
 {
-	bool opened = false;
-	int ret = 0;
+	int ret;
 
-	if (!is_saving(from) && is_saving(to)) {
-		ret = open_saving(m, is_precopy(to));
-		opened = true;
-	} else if (from == UVFIO_DEVICE_STATE_PRE_COPY_P2P &&
-		   to == UVFIO_DEVICE_STATE_STOP_COPY) {
+	if (is_precopy(from) && to == UVFIO_DEVICE_STATE_STOP_COPY) {
+		ret = device_arc(m, from, to);
+		if (ret)
+			return ret;
 		ret = save_final(m);
-	} else if (from == UVFIO_DEVICE_STATE_STOP &&
-		   to == UVFIO_DEVICE_STATE_RESUMING) {
-		ret = open_resuming(m);
-		opened = true;
-	} else if (from == UVFIO_DEVICE_STATE_RESUMING) {
-		ret = commit_resuming(m);
-	}
-	if (ret)
-		return ret;
-
-	ret = m->ops->arc(m->dev, from, to);
-	if (ret) {
-		uvfio_err(m->dev, "migration arc %d -> %d failed: %s", from, to,
-			  strerror(-ret));
-		if (opened)
+		if (ret) {
 			session_end(m);
-		return ret;
-	}
-	/* Leaving the saving group, or RESUMING, ends the session. */
-	if ((is_saving(from) && !is_saving(to)) ||
-	    from == UVFIO_DEVICE_STATE_RESUMING)
+			__atomic_store_n(&m->state, UVFIO_DEVICE_STATE_ERROR,
+					 __ATOMIC_RELEASE);
+			return ret;
+		}
+	} else if (from == UVFIO_DEVICE_STATE_RESUMING) {
+		if (!resume_complete(m))
+			return -EINVAL;
+		ret = device_arc(m, from, to);
+		if (ret)
+			return ret;
+		ret = commit_resuming(m);
+		if (ret) {
+			device_arc(m, to, from);
+			return ret;
+		}
 		session_end(m);
+	} else if ((!is_saving(from) && is_saving(to)) ||
+		   (from == UVFIO_DEVICE_STATE_STOP &&
+		    to == UVFIO_DEVICE_STATE_RESUMING)) {
+		ret = is_saving(to) ? open_saving(m, is_precopy(to)) :
+				      open_resuming(m);
+		if (ret)
+			return ret;
+		ret = device_arc(m, from, to);
+		if (ret) {
+			session_end(m);
+			return ret;
+		}
+	} else {
+		ret = device_arc(m, from, to);
+		if (ret)
+			return ret;
+		/* Leaving the saving group ends the session. */
+		if (is_saving(from) && !is_saving(to))
+			session_end(m);
+	}
 	__atomic_store_n(&m->state, to, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -402,7 +450,7 @@ uint64_t uvfio_migration_session(struct uvfio_device *dev)
 /* In pre-copy, with everything read, fetch what changed since. */
 static void refill_precopy(struct uvfio_migration *m)
 {
-	if (mig_buf_pending(&m->buf) || !m->ops->dirty_bytes ||
+	if (m->ended || mig_buf_pending(&m->buf) || !m->ops->dirty_bytes ||
 	    !m->ops->dirty_bytes(m->dev))
 		return;
 	save_phase(m, UVFIO_MIG_DIRTY);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/device-internal.h"
 #include "pci-internal.h"
 
 #define IO_BAR_MIN 4
@@ -245,6 +246,10 @@ int pci_function_reset(struct uvfio_pci *pci)
 		put16(pci->cfg, ctrl, cfg_get16(pci, ctrl) & (uint16_t)~0x3);
 	}
 	pci->power_state = 0;
+	/* Any reset, FLR and PM included, returns migration to RUNNING and
+	 * ends its sessions, as the kernel's reset_done does. */
+	if (!ret && pci->dev->mig_reset)
+		pci->dev->mig_reset(pci->dev);
 	return ret;
 }
 

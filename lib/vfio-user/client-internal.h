@@ -47,7 +47,9 @@ struct uvfio_client {
 	pthread_t twin_thread;
 	bool twin_running;
 
-	/* The thread behind uvfio_client_mig_data_fd(), if one was made. */
+	/* The thread behind uvfio_client_mig_data_fd(), if one was made;
+	 * its fields change under pump_lock (taken before lock). */
+	pthread_mutex_t pump_lock;
 	pthread_t pump_thread;
 	bool pump_started;
 	int pump_fd;	/* its end of the socketpair */

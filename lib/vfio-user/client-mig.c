@@ -63,6 +63,7 @@ int uvfio_client_mig_get_state(struct uvfio_client *c,
 }
 
 static void pump_finish(struct uvfio_client *c);
+static void client_mig_pump_stop_locked(struct uvfio_client *c, bool force);
 
 int uvfio_client_mig_set_state(struct uvfio_client *c,
 			       enum uvfio_device_mig_state state)
@@ -146,9 +147,9 @@ struct pump {
  */
 static void pump_finish(struct uvfio_client *c)
 {
-	if (!c->pump_started)
-		return;
-	client_mig_pump_stop(c, false);
+	pthread_mutex_lock(&c->pump_lock);
+	client_mig_pump_stop_locked(c, false);
+	pthread_mutex_unlock(&c->pump_lock);
 }
 
 /* Move the session's data between the device and our socket end. */
@@ -157,6 +158,7 @@ static void *pump_main(void *arg)
 	struct pump *p = arg;
 	struct uvfio_client *c = p->c;
 	uint8_t *buf = malloc(PUMP_CHUNK);
+	bool refused = false;
 
 	while (buf) {
 		ssize_t n;
@@ -182,13 +184,18 @@ static void *pump_main(void *arg)
 				continue;
 			if (n <= 0)
 				break;
-			if (uvfio_client_mig_write(c, buf, (size_t)n) != n)
-				break;
+			/* Once the device refused the data, drop the rest
+			 * until the caller closes: a shutdown here would
+			 * raise SIGPIPE in a caller still writing, where the
+			 * kernel's data_fd just fails the state change. */
+			if (!refused &&
+			    uvfio_client_mig_write(c, buf, (size_t)n) != n)
+				refused = true;
 		}
 	}
 out:
 	free(buf);
-	/* The other side sees end-of-file (or EPIPE when writing). */
+	/* A reader sees end-of-file. */
 	shutdown(c->pump_fd, SHUT_RDWR);
 	free(p);
 	__atomic_store_n(&c->pump_done, true, __ATOMIC_RELEASE);
@@ -196,6 +203,14 @@ out:
 }
 
 void client_mig_pump_stop(struct uvfio_client *c, bool force)
+{
+	pthread_mutex_lock(&c->pump_lock);
+	client_mig_pump_stop_locked(c, force);
+	pthread_mutex_unlock(&c->pump_lock);
+}
+
+/* c->pump_lock held: the pump fields change only under it. */
+static void client_mig_pump_stop_locked(struct uvfio_client *c, bool force)
 {
 	if (!c->pump_started)
 		return;
@@ -208,7 +223,7 @@ void client_mig_pump_stop(struct uvfio_client *c, bool force)
 	c->pump_started = false;
 }
 
-int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd)
+static int data_fd_locked(struct uvfio_client *c, int *fd)
 {
 	enum uvfio_device_mig_state state;
 	struct pump *p;
@@ -217,7 +232,7 @@ int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd)
 	if (c->pump_started) {
 		if (!__atomic_load_n(&c->pump_done, __ATOMIC_ACQUIRE))
 			return -EBUSY;
-		client_mig_pump_stop(c, true);
+		client_mig_pump_stop_locked(c, true);
 	}
 	ret = uvfio_client_mig_get_state(c, &state);
 	if (ret)
@@ -248,4 +263,14 @@ int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd)
 	c->pump_started = true;
 	*fd = sv[0];
 	return 0;
+}
+
+int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd)
+{
+	int ret;
+
+	pthread_mutex_lock(&c->pump_lock);
+	ret = data_fd_locked(c, fd);
+	pthread_mutex_unlock(&c->pump_lock);
+	return ret;
 }

@@ -220,6 +220,7 @@ struct uvfio_client *uvfio_client_open(const char *name,
 		return NULL;
 	c->twin = -1;
 	c->pump_fd = -1;
+	pthread_mutex_init(&c->pump_lock, NULL);
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms :
 						       DEFAULT_TIMEOUT_MS;
 	for (int i = 0; i < MAX_REGIONS; i++)
@@ -269,6 +270,7 @@ void uvfio_client_close(struct uvfio_client *c)
 			close(c->region[i].fd);
 	free(c->maps);
 	pthread_mutex_destroy(&c->maps_lock);
+	pthread_mutex_destroy(&c->pump_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -418,6 +418,83 @@ static void test_precopy(void **state)
 	uvfio_device_destroy(dev);
 }
 
+/* Pre-copy, then stop-copy, then load into a fresh device; compare. */
+static void precopy_then_load(uint64_t flags, int fail_at)
+{
+	struct fake src = { 0 }, dst = { 0 };
+	struct uvfio_device *s = make(&src, flags);
+	struct uvfio_device *d = make(&dst, flags);
+	uint8_t stream[4096];
+	uint64_t session;
+	size_t len;
+
+	for (int i = 0; i < 64; i++)
+		src.regs[i] = (uint8_t)i;
+	assert_int_equal(set_state(s, PC), 0);
+	session = uvfio_migration_session(s);
+	len = read_all(s, session, stream, sizeof(stream));
+	/* The device changes after INITIAL was read. */
+	for (int i = 0; i < 64; i++)
+		src.regs[i] = (uint8_t)(0x80 | i);
+	if (fail_at) {
+		/* The arc into STOP_COPY fails: still pre-copy, nothing of
+		 * the final state in the stream yet. */
+		src.fail_arc = (int)src.nr_arcs + fail_at;
+		assert_int_equal(set_state(s, SC), -EIO);
+		assert_int_equal(uvfio_migration_session(s), session);
+		assert_int_equal(uvfio_migration_read(s, session, stream + len,
+						      16),
+				 -ENOMSG);
+		src.fail_arc = 0;
+	}
+	assert_int_equal(set_state(s, SC), 0);
+	assert_int_equal(uvfio_migration_session(s), session);
+	len += read_all(s, session, stream + len, sizeof(stream) - len);
+	assert_int_equal(uvfio_migration_read(s, session, stream, 16), 0);
+
+	assert_int_equal(set_state(d, RS), 0);
+	assert_int_equal(uvfio_migration_write(d, uvfio_migration_session(d),
+					       stream, len),
+			 (ssize_t)len);
+	assert_int_equal(set_state(d, R), 0);
+	assert_memory_equal(dst.regs, src.regs, 64);
+	uvfio_device_destroy(s);
+	uvfio_device_destroy(d);
+}
+
+/* PRE_COPY without P2P: the direct PRE_COPY -> STOP_COPY arc. */
+static void test_precopy_without_p2p(void **state)
+{
+	(void)state;
+	precopy_then_load(UVFIO_MIGRATION_STOP_COPY | UVFIO_MIGRATION_PRE_COPY,
+			  0);
+	precopy_then_load(UVFIO_MIGRATION_STOP_COPY | UVFIO_MIGRATION_PRE_COPY,
+			  1);
+	precopy_then_load(ALL_FLAGS, 0);
+	/* With P2P: PRE_COPY -> PRE_COPY_P2P -> STOP_COPY, either failing */
+	precopy_then_load(ALL_FLAGS, 1);
+	precopy_then_load(ALL_FLAGS, 2);
+}
+
+/* A save failing after the device stopped for STOP_COPY is ERROR. */
+static void test_final_save_failure_is_error(void **state)
+{
+	struct fake f = { 0 };
+	struct uvfio_device *dev = make(&f, ALL_FLAGS);
+
+	(void)state;
+	assert_int_equal(set_state(dev, PC), 0);
+	f.fail_save = true;
+	assert_int_equal(set_state(dev, SC), -ENOSPC);
+	assert_int_equal(uvfio_migration_state(dev), UVFIO_DEVICE_STATE_ERROR);
+	assert_int_equal(uvfio_migration_session(dev), 0);
+	assert_int_equal(set_state(dev, R), -EINVAL);
+	f.fail_save = false;
+	assert_int_equal(uvfio_device_reset(dev), 0);
+	assert_int_equal(uvfio_migration_state(dev), R);
+	uvfio_device_destroy(dev);
+}
+
 /* Save from one device, load into another: commit only a whole stream. */
 static void test_load(void **state)
 {
@@ -539,6 +616,8 @@ int main(void)
 		cmocka_unit_test(test_stop_copy_session),
 		cmocka_unit_test(test_precopy),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_precopy_without_p2p),
+		cmocka_unit_test(test_final_save_failure_is_error),
 		cmocka_unit_test(test_other_identity_refused),
 		cmocka_unit_test(test_init_checks),
 	};

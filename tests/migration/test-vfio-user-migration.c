@@ -310,6 +310,20 @@ static void test_data_fd(void **state)
 	assert_same(src, dst, SIZE);
 	assert_int_equal(
 		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_RUNNING), 0);
+	/* A refused stream through the fd: writes go on without SIGPIPE,
+	 * the state change fails, the destination keeps its state. */
+	assert_int_equal(
+		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RESUMING),
+		0);
+	assert_int_equal(uvfio_client_mig_data_fd(dst, &fd), 0);
+	memset(stream, 0x5a, SIZE);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(write(fd, stream, SIZE / 4), SIZE / 4);
+	close(fd);
+	assert_int_equal(uvfio_client_mig_set_state(dst,
+						    UVFIO_DEVICE_STATE_RUNNING),
+			 -EINVAL);
+	assert_int_equal(uvfio_client_reset(dst), 0);
 	/* A handle closed with a data fd still open does not hang. */
 	assert_int_equal(
 		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RESUMING),
