@@ -162,7 +162,11 @@ static int parse_caps_object(struct json_object *c, struct vfu_caps *caps,
 				 why, why_len);
 		if (ret < 0)
 			return ret;
-		if (ret)
+		/*
+		 * An index means nothing without support; drop it so that
+		 * what we parse is what we would write back.
+		 */
+		if (ret && caps->twin_socket)
 			caps->twin_fd_index = (int)v;
 	}
 	return 0;
