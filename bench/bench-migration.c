@@ -57,7 +57,6 @@
 
 #include "bench-util.h"
 
-#define MAX_REPS 31
 #define XFER (1u << 20) /* bytes per read, write and socket write */
 #define PAGE 4096u
 #define DIRTY_PERMILLE 10 /* 1% of the pages */
@@ -74,23 +73,6 @@ static void die(const char *what, int err)
 {
 	fprintf(stderr, "bench-migration: %s: %s\n", what, strerror(err));
 	exit(1);
-}
-
-struct figure {
-	double rep[MAX_REPS];
-	int n;
-};
-
-static void add(struct figure *f, double v)
-{
-	f->rep[f->n++] = v;
-}
-
-/* The median (sorts the repetitions: rep[0] and rep[n - 1] are the spread). */
-static double med(struct figure *f)
-{
-	qsort(f->rep, (size_t)f->n, sizeof(double), cmp_double);
-	return f->rep[(f->n - 1) / 2];
 }
 
 static int parse_size(const char *s, uint64_t *out)

@@ -35,28 +35,11 @@
 
 #include "bench-util.h"
 
-#define MAX_REPS 31
-
 struct opts {
 	const char *uvfiod;
 	int reps;
 	int iters;
 };
-
-struct figure {
-	double rep[MAX_REPS];
-	int n;
-};
-
-static void add(struct figure *f, double v)
-{
-	f->rep[f->n++] = v;
-}
-
-static double med(struct figure *f)
-{
-	return percentile(f->rep, f->n, 0.5);
-}
 
 /* ---- the floor: raw ping-pong between two processes ---- */
 

@@ -2,7 +2,7 @@
 /*
  * What every benchmark here needs: a monotonic clock, CPU pinning (the
  * placement matters more than the code: ../shared/reference/measuring.md)
- * and sorting samples for medians.
+ * and the median and spread of repeated samples.
  */
 #ifndef UVFIO_BENCH_UTIL_H
 #define UVFIO_BENCH_UTIL_H
@@ -43,6 +43,25 @@ static inline double percentile(double *v, int n, double p)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return v[(int)(p * (n - 1))];
+}
+
+/* Repetitions of one figure: the median is reported, the spread beside it. */
+#define MAX_REPS 31
+
+struct figure {
+	double rep[MAX_REPS];
+	int n;
+};
+
+static inline void add(struct figure *f, double v)
+{
+	f->rep[f->n++] = v;
+}
+
+/* The median (sorts the repetitions: rep[0] and rep[n - 1] are the spread). */
+static inline double med(struct figure *f)
+{
+	return percentile(f->rep, f->n, 0.5);
 }
 
 #endif /* UVFIO_BENCH_UTIL_H */

@@ -14,44 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "mig-text.h"
 #include "migrate-flow.h"
 
 /* The most bytes one read or write moves. */
 #define CHUNK_MAX (256u << 10)
-
-double mflow_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-const char *mflow_size(uint64_t n, char buf[32])
-{
-	if (n < 1024)
-		snprintf(buf, 32, "%" PRIu64 " B", n);
-	else if (n < (1u << 20))
-		snprintf(buf, 32, "%.1f KiB", (double)n / 1024);
-	else
-		snprintf(buf, 32, "%.2f MiB", (double)n / (1 << 20));
-	return buf;
-}
-
-const char *mflow_stop_text(const char *reason)
-{
-	static const char *const texts[][2] = {
-		{ "downtime", "converged" },
-		{ "idle", "nothing more to copy" },
-		{ "max-iterations", "iteration limit" },
-		{ "no-pre-copy", "no device has PRE_COPY" },
-	};
-
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (reason && !strcmp(reason, texts[i][0]))
-			return texts[i][1];
-	return "?";
-}
 
 /* The first failure is the one to report. */
 static void flow_fail(struct mflow *f, int err, const char *fmt, ...)
@@ -227,7 +194,7 @@ static int precopy(struct mflow *f, uint8_t *buf, size_t chunk)
 {
 	for (;;) {
 		struct mflow_iteration it = { .n = f->iterations + 1 };
-		double t0 = mflow_now_ms();
+		double t0 = now_ms();
 
 		for (unsigned int i = 0; i < f->nr_devs; i++) {
 			struct mflow_dev *d = &f->devs[i];
@@ -238,7 +205,7 @@ static int precopy(struct mflow *f, uint8_t *buf, size_t chunk)
 				return -1;
 			it.bytes += d->iteration_bytes;
 		}
-		it.ms = mflow_now_ms() - t0;
+		it.ms = now_ms() - t0;
 		f->iterations++;
 		for (unsigned int i = 0; i < f->nr_devs; i++) {
 			if (data_size(f, &f->devs[i]))
@@ -352,7 +319,7 @@ static void roll_back(struct mflow *f)
 
 int mflow_run(struct mflow *f)
 {
-	double t_start = mflow_now_ms(), t_down;
+	double t_start = now_ms(), t_down;
 	size_t chunk = CHUNK_MAX;
 	bool any_precopy = false;
 	uint8_t *buf = NULL;
@@ -412,11 +379,11 @@ int mflow_run(struct mflow *f)
 	if (f->hooks && f->hooks->stop)
 		f->hooks->stop(f->opaque);
 	f->stopped = true;
-	t_down = mflow_now_ms();
+	t_down = now_ms();
 	if (stop_copy(f, buf, chunk))
 		goto fail;
-	f->downtime_ms = mflow_now_ms() - t_down;
-	f->total_ms = mflow_now_ms() - t_start;
+	f->downtime_ms = now_ms() - t_down;
+	f->total_ms = now_ms() - t_start;
 
 	/* The sources stay stopped: the devices now run as the
 	 * destinations. */
@@ -439,7 +406,7 @@ int mflow_run(struct mflow *f)
 	free(buf);
 	return 0;
 fail:
-	f->total_ms = mflow_now_ms() - t_start;
+	f->total_ms = now_ms() - t_start;
 	roll_back(f);
 	free(buf);
 	return -1;

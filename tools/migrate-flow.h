@@ -101,10 +101,4 @@ struct mflow {
 /* Run the migration: 0, or -1 with f->error and f->recovery set. */
 int mflow_run(struct mflow *f);
 
-/* Why pre-copy ended, in words. */
-const char *mflow_stop_text(const char *reason);
-
-double mflow_now_ms(void); /* CLOCK_MONOTONIC */
-const char *mflow_size(uint64_t n, char buf[32]);
-
 #endif /* UVFIO_MIGRATE_FLOW_H */

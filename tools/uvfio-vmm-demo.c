@@ -30,6 +30,7 @@
 #include <uvfio/client.h>
 #include <uvfio/migration.h>
 
+#include "mig-text.h"
 #include "migrate-flow.h"
 #include "vmm-guest.h"
 
@@ -85,10 +86,10 @@ static void on_iteration(void *opaque, const struct mflow *f,
 	printf("  pre-copy %u: %s (edu %s, mtty %s) in %.2f ms; %s still to "
 	       "copy, predicted downtime %.2f ms; the guest ran %" PRIu64
 	       " round%s meanwhile\n",
-	       it->n, mflow_size(it->bytes, a),
-	       mflow_size(f->devs[0].iteration_bytes, b),
-	       mflow_size(f->devs[1].iteration_bytes, c), it->ms,
-	       mflow_size(it->remaining, d), it->expected_ms,
+	       it->n, human_size(it->bytes, a),
+	       human_size(f->devs[0].iteration_bytes, b),
+	       human_size(f->devs[1].iteration_bytes, c), it->ms,
+	       human_size(it->remaining, d), it->expected_ms,
 	       rounds - v->rounds_seen,
 	       rounds - v->rounds_seen == 1 ? "" : "s");
 	v->rounds_seen = rounds;
@@ -101,7 +102,7 @@ static void on_stop(void *opaque)
 	struct vmm *v = opaque;
 
 	guest_pause(&v->g); /* a failure is reported after the migration */
-	v->t_stop = mflow_now_ms();
+	v->t_stop = now_ms();
 	v->stop_round = v->g.m.round;
 }
 
@@ -517,23 +518,23 @@ static int migrate(struct vmm *v)
 			die("%s", f->recovery);
 		return -1;
 	}
-	t_ready = mflow_now_ms();
+	t_ready = now_ms();
 	printf("  pre-copy ended: %s (%u iteration%s, %s)\n",
-	       mflow_stop_text(f->stop_reason), f->iterations,
-	       f->iterations == 1 ? "" : "s", mflow_size(f->precopy_bytes, a));
+	       mig_stop_text(f->stop_reason), f->iterations,
+	       f->iterations == 1 ? "" : "s", human_size(f->precopy_bytes, a));
 	printf("  vCPUs stop after round %" PRIu64 "; A's devices %sto "
 	       "STOP_COPY: %s more (edu %s, mtty %s)\n",
 	       v->stop_round, f->p2p ? "through PRE_COPY_P2P " : "",
-	       mflow_size(f->bytes - f->precopy_bytes, a),
-	       mflow_size(v->devs[0].stopcopy_bytes, b),
-	       mflow_size(v->devs[1].stopcopy_bytes, c));
+	       human_size(f->bytes - f->precopy_bytes, a),
+	       human_size(v->devs[0].stopcopy_bytes, b),
+	       human_size(v->devs[1].stopcopy_bytes, c));
 	printf("  B's devices committed (STOP); guest memory mapped into B's "
 	       "edu, Command copied; B's devices %sRUNNING; A's left in %s\n",
 	       f->p2p ? "RUNNING_P2P, " : "",
 	       uvfio_mig_state_name(v->devs[0].src_state));
 	printf("  moved %s in %.1f ms; downtime %.2f ms (A's devices stopping "
 	       "to B's running; limit %u ms), vCPUs paused %.2f ms\n",
-	       mflow_size(f->bytes, a), f->total_ms, f->downtime_ms,
+	       human_size(f->bytes, a), f->total_ms, f->downtime_ms,
 	       f->downtime_limit_ms, t_ready - v->t_stop);
 	if (f->warning[0])
 		die("warning: %s", f->warning);

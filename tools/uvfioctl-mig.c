@@ -173,28 +173,7 @@ void mig_dev_reset(struct mig_dev *d, struct outcome *o)
 		     uvfio_mig_state_name(d->state));
 }
 
-/* ---- time, sizes, progress ---- */
-
-double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-const char *human_size(uint64_t n, char buf[32])
-{
-	if (n < 1024)
-		snprintf(buf, 32, "%" PRIu64 " B", n);
-	else if (n < (1u << 20))
-		snprintf(buf, 32, "%.1f KiB", (double)n / 1024);
-	else if (n < (1ull << 30))
-		snprintf(buf, 32, "%.2f MiB", (double)n / (1 << 20));
-	else
-		snprintf(buf, 32, "%.2f GiB", (double)n / (1 << 30));
-	return buf;
-}
+/* ---- progress ---- */
 
 void progress_init(struct progress *p)
 {

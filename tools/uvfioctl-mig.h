@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mig-text.h"
 #include "uvfioctl.h"
 
 /* What failed (the first failure), and what was done about it. */
@@ -53,9 +54,6 @@ int mig_dev_set(struct mig_dev *d, enum uvfio_device_mig_state to,
 		struct outcome *o);
 /* VFIO_DEVICE_RESET, noting the result in @o. */
 void mig_dev_reset(struct mig_dev *d, struct outcome *o);
-
-double now_ms(void); /* CLOCK_MONOTONIC */
-const char *human_size(uint64_t n, char buf[32]);
 
 /* The progress line on stderr, when it is a terminal. */
 struct progress {

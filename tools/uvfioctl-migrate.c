@@ -423,22 +423,6 @@ static int print_json(const struct command *cmd, const struct migration *m)
 	return ret;
 }
 
-/* Why pre-copy ended, in words. */
-static const char *stop_text(const char *reason)
-{
-	static const char *const texts[][2] = {
-		{ "downtime", "converged" },
-		{ "idle", "nothing more to copy" },
-		{ "max-iterations", "iteration limit" },
-		{ "no-pre-copy", "the source has no PRE_COPY" },
-	};
-
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (reason && !strcmp(reason, texts[i][0]))
-			return texts[i][1];
-	return "?";
-}
-
 static void print_text(const struct migration *m)
 {
 	const struct mig_report *r = &m->r;
@@ -449,7 +433,7 @@ static void print_text(const struct migration *m)
 	       r->total_ms);
 	printf("  pre-copy:  %u iteration%s, %s (%s)\n", r->iterations,
 	       r->iterations == 1 ? "" : "s", human_size(r->precopy_bytes, b),
-	       stop_text(r->stop_reason));
+	       mig_stop_text(r->stop_reason));
 	printf("  stop-copy: %s\n", human_size(r->bytes - r->precopy_bytes, c));
 	printf("  downtime:  %.1f ms (limit %u ms)\n", r->downtime_ms,
 	       m->downtime_limit);
