@@ -124,8 +124,7 @@ int uvfio_pci_add_msix(struct uvfio_pci *pci, unsigned int nvec,
 		       unsigned int table_bar, uint32_t table_offset,
 		       unsigned int pba_bar, uint32_t pba_offset)
 {
-	uint64_t table_len = (uint64_t)nvec * 16,
-		 pba_len = (nvec + 63) / 64 * 8;
+	uint64_t table_len = (uint64_t)nvec * 16, pba_len = msix_pba_len(nvec);
 	int off;
 
 	if (pci->msix)

@@ -53,20 +53,24 @@ static bool overlaps(unsigned int off, size_t len, unsigned int reg,
 	return off < reg + reg_len && reg < off + len;
 }
 
-/* Read-only fields that reflect state kept elsewhere. */
+/*
+ * Read-only fields that reflect state kept elsewhere, written into @snap
+ * at their offsets from their values in pci->cfg (@snap holds only the
+ * bytes being read).
+ */
 static void overlay(struct uvfio_pci *pci, uint8_t *snap)
 {
 	uint16_t v;
 
 	pthread_mutex_lock(&pci->irq_lock);
 	if (pci->intx_level)
-		snap[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+		snap[PCI_STATUS] = pci->cfg[PCI_STATUS] | PCI_STATUS_INTERRUPT;
 	if (pci->msi) {
 		unsigned int flags = pci->msi + PCI_MSI_FLAGS;
 
 		/* vfio-pci: Multiple Message Capable reads as the queue
 		 * size last enabled through SET_IRQS. */
-		v = (uint16_t)(snap[flags] | snap[flags + 1] << 8);
+		v = cfg_get16(pci, flags);
 		v = (uint16_t)((v & ~PCI_MSI_FLAGS_QMASK) | pci->msi_qmax << 1);
 		put16(snap, flags, v);
 		if (pci->msi_maskable)
@@ -76,7 +80,7 @@ static void overlay(struct uvfio_pci *pci, uint8_t *snap)
 	if (pci->msix) {
 		unsigned int flags = pci->msix + PCI_MSIX_FLAGS;
 
-		v = (uint16_t)(snap[flags] | snap[flags + 1] << 8);
+		v = cfg_get16(pci, flags);
 		v &= (uint16_t) ~(PCI_MSIX_FLAGS_ENABLE |
 				  PCI_MSIX_FLAGS_MASKALL);
 		if (pci->msix_function_masked)
@@ -101,7 +105,7 @@ void uvfio_pci_config_read(struct uvfio_pci *pci, unsigned int offset,
 		memset(buf, 0xff, len);
 		return;
 	}
-	memcpy(snap, pci->cfg, pci->space);
+	memcpy(snap + offset, pci->cfg + offset, len);
 	overlay(pci, snap);
 	memcpy(buf, snap + offset, len);
 }

@@ -218,7 +218,7 @@ void pci_irq_reset(struct uvfio_pci *pci)
 	pthread_mutex_lock(&pci->irq_lock);
 	pci->msi_pending = 0;
 	if (pci->msix_pba)
-		memset(pci->msix_pba, 0, (pci->msix_nvec + 63) / 64 * 8);
+		memset(pci->msix_pba, 0, msix_pba_len(pci->msix_nvec));
 	pthread_mutex_unlock(&pci->irq_lock);
 	uvfio_pci_irq_lower(pci);
 }

@@ -96,6 +96,12 @@ struct uvfio_pci {
 #define IRQ_COUNT_AUTO (-2)
 
 /* Little-endian config accessors (PCI is little-endian). */
+/* The MSI-X PBA: one pending bit per vector, in whole QWORDs. */
+static inline size_t msix_pba_len(unsigned int nvec)
+{
+	return (nvec + 63) / 64 * 8;
+}
+
 static inline uint16_t cfg_get16(const struct uvfio_pci *pci, unsigned int off)
 {
 	return (uint16_t)(pci->cfg[off] | pci->cfg[off + 1] << 8);

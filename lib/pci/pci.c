@@ -280,7 +280,7 @@ static struct window msix_window(const struct uvfio_pci *pci, unsigned int bar,
 		w.end = w.start + (uint64_t)pci->msix_nvec * 16;
 	} else if (pba && pci->msix_pba_bar == bar) {
 		w.start = pci->msix_pba_off;
-		w.end = w.start + (pci->msix_nvec + 63) / 64 * 8;
+		w.end = w.start + msix_pba_len(pci->msix_nvec);
 	}
 	return w;
 }
@@ -402,7 +402,7 @@ static int add_bar_regions(struct uvfio_pci *pci)
 static int msix_storage(struct uvfio_pci *pci)
 {
 	size_t table_len = (size_t)pci->msix_nvec * 16;
-	size_t pba_len = (pci->msix_nvec + 63) / 64 * 8;
+	size_t pba_len = msix_pba_len(pci->msix_nvec);
 	uint8_t *tmem = uvfio_pci_bar_memory(pci, pci->msix_table_bar);
 	uint8_t *pmem = uvfio_pci_bar_memory(pci, pci->msix_pba_bar);
 

@@ -236,31 +236,28 @@ ssize_t uvfio_client_region_read(struct uvfio_client *c, uint32_t index,
 				 uint64_t offset, void *buf, size_t len)
 {
 	size_t chunk = c->caps.max_data_xfer_size;
-	uint8_t *rep;
 	size_t done;
 
-	rep = malloc(sizeof(struct vfu_region_access) + chunk);
-	if (!rep)
-		return -ENOMEM;
 	for (done = 0; done < len;) {
 		size_t n = len - done < chunk ? len - done : chunk;
 		struct vfu_region_access req = { .offset = offset + done,
 						 .region = index,
 						 .count = (uint32_t)n };
-		struct reply out = { .buf = rep, .max = sizeof(req) + chunk };
+		struct vfu_region_access echo;
+		/* The data lands in @buf directly, behind the echoed header. */
+		struct reply out = { .buf = &echo,
+				     .max = sizeof(echo),
+				     .data = (uint8_t *)buf + done,
+				     .data_max = n };
 		int ret = transact(c, VFU_CMD_REGION_READ, &req, sizeof(req),
 				   NULL, 0, &out);
 
 		if (!ret && out.len != sizeof(req) + n)
 			ret = -EPROTO;
-		if (ret) {
-			free(rep);
+		if (ret)
 			return ret;
-		}
-		memcpy((uint8_t *)buf + done, rep + sizeof(req), n);
 		done += n;
 	}
-	free(rep);
 	return (ssize_t)len;
 }
 

@@ -37,6 +37,7 @@ struct uvfio_client {
 	int timeout_ms;
 	pthread_mutex_t lock; /* one request at a time; guards region[] */
 	uint16_t next_id;
+	struct vfu_rx rx; /* replies, under lock: one buffer for all */
 	struct uvfio_client_caps caps;
 	struct client_region region[MAX_REGIONS];
 
@@ -60,6 +61,9 @@ struct uvfio_client {
 struct reply {
 	void *buf; /* where the payload goes, up to @max bytes */
 	size_t max;
+	/* Optional: where payload bytes past @max go, up to @data_max. */
+	void *data;
+	size_t data_max;
 	size_t len; /* payload length received */
 	int fd;	    /* first descriptor received, or -1 */
 };

@@ -84,27 +84,23 @@ ssize_t uvfio_client_mig_read(struct uvfio_client *c, void *buf, size_t len)
 {
 	size_t max = c->caps.max_data_xfer_size;
 	struct vfu_mig_data req = { .argsz = sizeof(req) };
-	struct vfu_mig_data *rep;
+	struct vfu_mig_data rep;
 	struct reply out;
 	int ret;
 
 	if (len > max)
 		len = max;
 	req.size = (uint32_t)len;
-	rep = malloc(sizeof(*rep) + len);
-	if (!rep)
-		return -ENOMEM;
-	out = (struct reply){ .buf = rep, .max = sizeof(*rep) + len };
+	/* The data lands in @buf directly, behind the reply's header. */
+	out = (struct reply){
+		.buf = &rep, .max = sizeof(rep), .data = buf, .data_max = len
+	};
 	ret = transact(c, VFU_CMD_MIG_DATA_READ, &req, sizeof(req), NULL, 0,
 		       &out);
-	if (!ret && (out.len < sizeof(*rep) || rep->size > len ||
-		     out.len != sizeof(*rep) + rep->size))
+	if (!ret && (out.len < sizeof(rep) || rep.size > len ||
+		     out.len != sizeof(rep) + rep.size))
 		ret = -EPROTO;
-	if (!ret)
-		memcpy(buf, rep->data, rep->size);
-	len = ret ? 0 : rep->size;
-	free(rep);
-	return ret ? ret : (ssize_t)len;
+	return ret ? ret : (ssize_t)rep.size;
 }
 
 ssize_t uvfio_client_mig_write(struct uvfio_client *c, const void *buf,
@@ -135,11 +131,6 @@ ssize_t uvfio_client_mig_write(struct uvfio_client *c, const void *buf,
 
 #define PUMP_CHUNK (1u << 20)
 
-struct pump {
-	struct uvfio_client *c;
-	bool saving;
-};
-
 /*
  * Before a state change: a resuming pump forwards what was written until
  * the caller closes its end; a saving pump is stopped (what the caller did
@@ -155,15 +146,16 @@ static void pump_finish(struct uvfio_client *c)
 /* Move the session's data between the device and our socket end. */
 static void *pump_main(void *arg)
 {
-	struct pump *p = arg;
-	struct uvfio_client *c = p->c;
+	struct uvfio_client *c = arg;
+	/* Fixed from before the thread starts until it is joined. */
+	bool saving = c->pump_saving;
 	uint8_t *buf = malloc(PUMP_CHUNK);
 	bool refused = false;
 
 	while (buf) {
 		ssize_t n;
 
-		if (p->saving) {
+		if (saving) {
 			n = uvfio_client_mig_read(c, buf, PUMP_CHUNK);
 			if (n <= 0)
 				break;
@@ -197,7 +189,6 @@ out:
 	free(buf);
 	/* A reader sees end-of-file. */
 	shutdown(c->pump_fd, SHUT_RDWR);
-	free(p);
 	__atomic_store_n(&c->pump_done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -226,7 +217,6 @@ static void client_mig_pump_stop_locked(struct uvfio_client *c, bool force)
 static int data_fd_locked(struct uvfio_client *c, int *fd)
 {
 	enum uvfio_device_mig_state state;
-	struct pump *p;
 	int sv[2], ret;
 
 	if (c->pump_started) {
@@ -240,21 +230,13 @@ static int data_fd_locked(struct uvfio_client *c, int *fd)
 	if (state != UVFIO_DEVICE_STATE_STOP_COPY &&
 	    state != UVFIO_DEVICE_STATE_RESUMING)
 		return -EINVAL;
-	p = malloc(sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-		free(p);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -errno;
-	}
-	p->c = c;
-	p->saving = state == UVFIO_DEVICE_STATE_STOP_COPY;
-	c->pump_saving = p->saving;
+	c->pump_saving = state == UVFIO_DEVICE_STATE_STOP_COPY;
 	c->pump_fd = sv[1];
 	c->pump_done = false;
-	ret = -pthread_create(&c->pump_thread, NULL, pump_main, p);
+	ret = -pthread_create(&c->pump_thread, NULL, pump_main, c);
 	if (ret) {
-		free(p);
 		close(sv[0]);
 		close(sv[1]);
 		c->pump_fd = -1;

@@ -23,6 +23,17 @@
 
 /* ---- requests ---- */
 
+/* Split @len payload bytes between the reply's two destinations. */
+static void copy_reply(struct reply *out, const uint8_t *p, size_t len)
+{
+	size_t head = len < out->max ? len : out->max;
+
+	memcpy(out->buf, p, head);
+	if (out->data && len > head)
+		memcpy(out->data, p + head,
+		       len - head < out->data_max ? len - head : out->data_max);
+}
+
 /*
  * Send a command and wait for its reply; c->lock held.  One deadline for
  * the whole request: whatever else the server sends meanwhile (its DMA
@@ -34,47 +45,44 @@ static int transact_locked(struct uvfio_client *c, uint16_t cmd,
 {
 	struct vfu_header hdr = { .msg_id = c->next_id++, .command = cmd };
 	int64_t deadline = vfu_deadline(c->timeout_ms);
-	struct vfu_rx rx;
+	struct vfu_rx *rx = &c->rx;
 	int ret;
 
 	ret = vfu_send_until(c->sock, &hdr, req, req_len, fds, nr_fds, deadline,
 			     NULL);
 	if (ret)
 		return ret;
-	vfu_rx_init(&rx);
 	for (;;) {
-		ret = vfu_rx_wait_until(c->sock, &rx, CLIENT_MAX_PAYLOAD,
+		ret = vfu_rx_wait_until(c->sock, rx, CLIENT_MAX_PAYLOAD,
 					deadline);
 		if (ret < 0)
 			break;
-		if (is_dma_request(&rx)) {
-			serve_dma(c, c->sock, &rx);
-			vfu_rx_reset(&rx);
+		if (is_dma_request(rx)) {
+			serve_dma(c, c->sock, rx);
+			vfu_rx_reset(rx);
 			continue;
 		}
-		if ((rx.hdr.flags & VFU_FLAGS_TYPE_MASK) !=
+		if ((rx->hdr.flags & VFU_FLAGS_TYPE_MASK) !=
 			    VFU_FLAGS_TYPE_REPLY ||
-		    rx.hdr.msg_id != hdr.msg_id || rx.hdr.command != cmd) {
+		    rx->hdr.msg_id != hdr.msg_id || rx->hdr.command != cmd) {
 			/* Not ours (a stale reply after a timeout): skip. */
-			vfu_rx_reset(&rx);
+			vfu_rx_reset(rx);
 			continue;
 		}
-		if (rx.hdr.flags & VFU_FLAGS_ERROR)
-			ret = rx.hdr.error_no ? -(int)rx.hdr.error_no : -EIO;
-		else if (rx.discard)
+		if (rx->hdr.flags & VFU_FLAGS_ERROR)
+			ret = rx->hdr.error_no ? -(int)rx->hdr.error_no : -EIO;
+		else if (rx->discard)
 			ret = -EMSGSIZE;
 		else
 			ret = 0;
 		if (!ret && out) {
-			out->len = rx.payload_len;
-			memcpy(out->buf, rx.payload,
-			       rx.payload_len < out->max ? rx.payload_len :
-							   out->max);
-			out->fd = rx.nr_fds ? vfu_rx_take_fd(&rx, 0) : -1;
+			out->len = rx->payload_len;
+			copy_reply(out, rx->payload, rx->payload_len);
+			out->fd = rx->nr_fds ? vfu_rx_take_fd(rx, 0) : -1;
 		}
 		break;
 	}
-	vfu_rx_release(&rx);
+	vfu_rx_reset(rx);
 	return ret;
 }
 
@@ -220,6 +228,7 @@ struct uvfio_client *uvfio_client_open(const char *name,
 		return NULL;
 	c->twin = -1;
 	c->pump_fd = -1;
+	vfu_rx_init(&c->rx);
 	pthread_mutex_init(&c->pump_lock, NULL);
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms :
 						       DEFAULT_TIMEOUT_MS;
@@ -269,6 +278,7 @@ void uvfio_client_close(struct uvfio_client *c)
 		if (c->region[i].fd >= 0)
 			close(c->region[i].fd);
 	free(c->maps);
+	vfu_rx_release(&c->rx);
 	pthread_mutex_destroy(&c->maps_lock);
 	pthread_mutex_destroy(&c->pump_lock);
 	pthread_mutex_destroy(&c->lock);

@@ -159,7 +159,7 @@ static int handle_dma_map(struct vfu_conn *c, struct vfu_rx *msg)
 	uint32_t prot;
 	int ret;
 
-	if (TAKE(msg, req) || req.argsz < sizeof(req) || msg->nr_fds > 1)
+	if (TAKE(msg, req) || req.argsz < sizeof(req))
 		return -EINVAL;
 	prot = req.flags;
 	if (prot & ~(VFU_DMA_FLAG_READ | VFU_DMA_FLAG_WRITE))
@@ -181,7 +181,7 @@ static int handle_dma_unmap(struct vfu_conn *c, struct vfu_rx *msg)
 	struct vfu_dma_unmap req;
 	int ret = 0;
 
-	if (TAKE(msg, req) || req.argsz < sizeof(req) || msg->nr_fds)
+	if (TAKE(msg, req) || req.argsz < sizeof(req))
 		return -EINVAL;
 	if (req.flags & VFU_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
 		return -ENOTSUP; /* the v1 migration era's bitmap */
@@ -311,8 +311,6 @@ static int handle_set_irqs(struct vfu_conn *c, struct vfu_rx *msg)
 	} else if (msg->payload_len != hdr_len || msg->nr_fds) {
 		return -EINVAL;
 	}
-	if (msg->fds_truncated)
-		return -EINVAL;
 
 	set = malloc(hdr_len + data_len);
 	if (!set)
