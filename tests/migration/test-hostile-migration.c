@@ -94,13 +94,8 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/uvfio-hostile-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->srv = uvfio_server_new(NULL);
-	assert_non_null(f->srv);
+	test_mkdtemp(f->dir, sizeof(f->dir), "hostile");
 	for (int i = 0; i < NR_DEVS; i++) {
-		snprintf(f->path[i], sizeof(f->path[i]), "%s/%s.sock", f->dir,
-			 names[i]);
 		if (i == EDU_SRC || i == EDU_DST) {
 			f->edu[i] = edu_new(names[i]);
 			assert_non_null(f->edu[i]);
@@ -110,11 +105,8 @@ static int setup(void **state)
 			assert_non_null(f->dev[i]);
 		}
 		uvfio_device_set_log(f->dev[i], sink, f, UVFIO_LOG_DEBUG);
-		assert_int_equal(uvfio_server_add_device(f->srv, f->dev[i],
-							 f->path[i]),
-				 0);
 	}
-	assert_int_equal(uvfio_server_start(f->srv), 0);
+	f->srv = test_serve(NULL, f->dir, f->dev, f->path, NR_DEVS);
 	*state = f;
 	return 0;
 }

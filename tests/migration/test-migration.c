@@ -178,6 +178,13 @@ static size_t read_all(struct uvfio_device *dev, uint64_t session, uint8_t *out,
 	}
 }
 
+/* STOP_COPY, and the whole of @dev's state read into @out. */
+static size_t save_all(struct uvfio_device *dev, uint8_t *out, size_t max)
+{
+	assert_int_equal(set_state(dev, SC), 0);
+	return read_all(dev, uvfio_migration_session(dev), out, max);
+}
+
 static void test_features(void **state)
 {
 	struct fake f = { 0 };
@@ -307,8 +314,7 @@ static void test_failure_in_save_and_commit(void **state)
 	assert_int_equal(set_state(s, PC), -ENOSPC);
 	assert_int_equal(uvfio_migration_state(s), R);
 	src.fail_save = false;
-	assert_int_equal(set_state(s, SC), 0);
-	len = read_all(s, uvfio_migration_session(s), stream, sizeof(stream));
+	len = save_all(s, stream, sizeof(stream));
 
 	/* Committing fails: RESUMING -> STOP fails, nothing applied. */
 	for (int i = 0; i < 64; i++)
@@ -508,8 +514,7 @@ static void test_load(void **state)
 	(void)state;
 	for (int i = 0; i < 64; i++)
 		src.regs[i] = (uint8_t)(0xa0 + i);
-	assert_int_equal(set_state(s, SC), 0);
-	len = read_all(s, uvfio_migration_session(s), stream, sizeof(stream));
+	len = save_all(s, stream, sizeof(stream));
 
 	/* Outside RESUMING writes are refused. */
 	assert_int_equal(uvfio_migration_write(d, 1, stream, len), -EINVAL);
@@ -573,8 +578,7 @@ static void test_other_identity_refused(void **state)
 	other.compat = "fake-2";
 	assert_int_equal(uvfio_migration_init(s, &ops, &other), 0);
 	assert_int_equal(uvfio_device_realize(s), 0);
-	assert_int_equal(set_state(s, SC), 0);
-	len = read_all(s, uvfio_migration_session(s), stream, sizeof(stream));
+	len = save_all(s, stream, sizeof(stream));
 	assert_int_equal(set_state(d, RS), 0);
 	assert_int_equal(uvfio_migration_write(d, uvfio_migration_session(d),
 					       stream, len),

@@ -31,21 +31,14 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	const char *names[3] = { "src", "dst", "small" };
 
-	strcpy(f->dir, "/tmp/uvfio-mig-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->srv = uvfio_server_new(NULL);
+	test_mkdtemp(f->dir, sizeof(f->dir), "mig");
 	for (int i = 0; i < 3; i++) {
-		snprintf(f->path[i], sizeof(f->path[i]), "%s/%s.sock", f->dir,
-			 names[i]);
 		f->dev[i] = ram_device_new(names[i], i == 2 ? SMALL : SIZE);
 		assert_non_null(f->dev[i]);
 		uvfio_device_set_log(f->dev[i], NULL, NULL,
 				     getenv("MIG_DEBUG") ? UVFIO_LOG_DEBUG : 0);
-		assert_int_equal(uvfio_server_add_device(f->srv, f->dev[i],
-							 f->path[i]),
-				 0);
 	}
-	assert_int_equal(uvfio_server_start(f->srv), 0);
+	f->srv = test_serve(NULL, f->dir, f->dev, f->path, 3);
 	*state = f;
 	return 0;
 }

@@ -8,55 +8,20 @@ set -u
 uvfiod=$1
 ctl=$2
 
-tmp=$(mktemp -d)
-sock=$tmp/sock
-mkdir "$sock"
-pid=
+. "$(dirname "$0")/lib.sh"
 rpid=
 ns_a=uvfio-mig-$$-a
 ns_b=uvfio-mig-$$-b
 netns=
-n=0
-failed=0
 
 cleanup() {
-	if [ -n "$rpid" ]; then
-		kill "$rpid" 2>/dev/null
-		wait "$rpid" 2>/dev/null
-	fi
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	kill_wait "$rpid"
+	kill_wait "$pid"
 	if [ -n "$netns" ]; then
 		ip netns del "$ns_a" 2>/dev/null
 		ip netns del "$ns_b" 2>/dev/null
 	fi
 	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-
-# Show a file as TAP diagnostics.
-diag() {
-	[ -s "$1" ] && sed "s|^|# $2: |" "$1"
-	return 0
 }
 
 # check DESC COMMAND...: pass if COMMAND succeeds; show uvfioctl's last
@@ -72,52 +37,6 @@ check() {
 		diag "$tmp/out" stdout
 		diag "$tmp/err" stderr
 	fi
-}
-
-# run ARGS...: uvfioctl ARGS, stdout in $tmp/out, stderr in $tmp/err,
-# exit status in $rc.
-run() {
-	"$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# expect DESC STATUS STREAM REGEX ARGS...: run uvfioctl ARGS; pass if it
-# exits with STATUS and STREAM (out or err) matches REGEX (grep -E).
-expect() {
-	desc=$1 want=$2 stream=$3 re=$4
-	shift 4
-	run "$@"
-	if [ "$rc" -eq "$want" ] && grep -Eq -- "$re" "$tmp/$stream"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		echo "# uvfioctl $*"
-		echo "# exit $rc, wanted $want with std$stream matching /$re/"
-		diag "$tmp/out" stdout
-		diag "$tmp/err" stderr
-	fi
-}
-
-# expect_usage DESC REGEX ARGS...: a usage error (status 2) saying REGEX,
-# with the hint to --help.
-expect_usage() {
-	desc=$1 re=$2
-	shift 2
-	expect "$desc" 2 err "$re" "$@"
-	if [ "$rc" -eq 2 ] && ! grep -q "^Try 'uvfioctl" "$tmp/err"; then
-		echo "# (no --help hint on stderr)"
-		not_ok "$desc: hint to --help"
-	fi
-}
-
-# json_check FILE PYTHON-EXPRESSION: the file parses as JSON, and the
-# expression over it (as d) is true.
-json_check() {
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else "wrong contents: %r" % d)
-' "$1" "$2" 2>"$tmp/err.py" || { diag "$tmp/err.py" python3; return 1; }
 }
 
 # state_is DEV STATE: `uvfioctl info --json` says DEV is in STATE.
@@ -176,27 +95,9 @@ small=$sock/small.sock
 
 # ---- start the daemon ----
 
-"$uvfiod" --socket-dir "$sock" --device ram,id=r0,size=1M \
-	--device ram,id=r1,size=1M --device ram,id=r2,size=1M \
-	--device ram,id=small,size=64K 2>"$tmp/uvfiod.log" &
-pid=$!
-# Bounded: 400 polls.  Nothing is timed; the bound only limits how long a
-# broken daemon is waited for.
-i=0
-while [ $i -lt 400 ] && ! { [ -S "$r0" ] && [ -S "$r1" ] && [ -S "$r2" ] &&
-	[ -S "$small" ]; }; do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-	i=$((i + 1))
-done
-if [ -S "$r0" ] && [ -S "$r1" ] && [ -S "$r2" ] && [ -S "$small" ]; then
-	ok "uvfiod serves r0, r1, r2 and small"
-else
-	not_ok "uvfiod serves r0, r1, r2 and small"
-	diag "$tmp/uvfiod.log" uvfiod
-	echo "Bail out! uvfiod did not create its sockets"
-	exit 1
-fi
+uvfiod_serves "uvfiod serves r0, r1, r2 and small" "r0 r1 r2 small" \
+	--device ram,id=r0,size=1M --device ram,id=r1,size=1M \
+	--device ram,id=r2,size=1M --device ram,id=small,size=64K
 
 # ---- info shows the migration state ----
 
@@ -379,6 +280,12 @@ receiver() {
 	wait_listening "$tmp/recv.out"
 }
 
+# run_in_a ARGS...: run, from namespace a.
+run_in_a() {
+	ip netns exec "$ns_a" "$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
 # receiver_said STATUS REGEX STREAM: the receiver exited with STATUS and
 # its std STREAM matches REGEX.
 receiver_said() {
@@ -423,9 +330,7 @@ else
 	"$ctl" write "$r2" 0 0x1000 0x2222 --width 8
 	check "receive r2 listens in namespace b" receiver "$r2"
 	"$ctl" write "$r0" 0 0x1000 "$(value_at 0x1000)" --width 8
-	ip netns exec "$ns_a" "$ctl" migrate "$r0" tcp:10.213.7.2:4444 \
-		--json >"$tmp/out" 2>"$tmp/err"
-	rc=$?
+	run_in_a migrate "$r0" tcp:10.213.7.2:4444 --json
 	receiver_status
 	check "migrate r0 tcp:10.213.7.2:4444 --json from namespace a" \
 		json_check "$tmp/out" \
@@ -437,9 +342,7 @@ else
 	"$ctl" migrate "$r2" "$r0" >/dev/null 2>&1
 
 	receiver "$small"
-	ip netns exec "$ns_a" "$ctl" migrate "$r0" tcp:10.213.7.2:4444 \
-		--json >"$tmp/out" 2>"$tmp/err"
-	rc=$?
+	run_in_a migrate "$r0" tcp:10.213.7.2:4444 --json
 	receiver_status
 	check "migrate to a receiver whose device refuses: status 1" \
 		json_check "$tmp/out" \
@@ -449,9 +352,7 @@ else
 	check "r0 RUNNING after the remote refusal" state_is "$r0" RUNNING
 	check "small RUNNING after the remote refusal" state_is "$small" RUNNING
 
-	ip netns exec "$ns_a" "$ctl" migrate "$r0" tcp:10.213.7.2:4444 \
-		>"$tmp/out" 2>"$tmp/err"
-	rc=$?
+	run_in_a migrate "$r0" tcp:10.213.7.2:4444
 	check "migrate to a port nobody listens on fails with status 1" sh -c \
 		"[ $rc -eq 1 ] && grep -q 'tcp:10.213.7.2:4444: connecting: Connection refused' '$tmp/err'"
 	check "... and r0 is RUNNING" state_is "$r0" RUNNING
@@ -488,16 +389,7 @@ fi
 
 # ---- stop the daemon ----
 
-if kill -0 "$pid" 2>/dev/null; then
-	ok "uvfiod survived every request"
-else
-	not_ok "uvfiod survived every request"
-	diag "$tmp/uvfiod.log" uvfiod
-fi
-kill -TERM "$pid"
-wait "$pid"
-status=$?
-pid=
+uvfiod_stop
 if [ "$status" -eq 0 ]; then
 	ok "uvfiod exits 0 on SIGTERM"
 else
@@ -505,5 +397,4 @@ else
 	diag "$tmp/uvfiod.log" uvfiod
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -6,110 +6,15 @@ set -u
 uvfiod=$1
 ctl=$2
 
-tmp=$(mktemp -d)
-sock=$tmp/sock
-mkdir "$sock"
-pid=
-n=0
-failed=0
-
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-# Show a file as TAP diagnostics.
-diag() {
-	[ -s "$1" ] && sed "s|^|# $2: |" "$1"
-	return 0
-}
-
-# run ARGS...: uvfioctl ARGS, stdout in $tmp/out, stderr in $tmp/err,
-# exit status in $rc.
-run() {
-	"$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# expect DESC STATUS STREAM REGEX ARGS...: run uvfioctl ARGS; pass if it
-# exits with STATUS and STREAM (out or err) matches REGEX (grep -E).
-expect() {
-	desc=$1 want=$2 stream=$3 re=$4
-	shift 4
-	run "$@"
-	if [ "$rc" -eq "$want" ] && grep -Eq -- "$re" "$tmp/$stream"; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		echo "# uvfioctl $*"
-		echo "# exit $rc, wanted $want with std$stream matching /$re/"
-		diag "$tmp/out" stdout
-		diag "$tmp/err" stderr
-	fi
-}
-
-# expect_usage DESC REGEX ARGS...: a usage error (status 2) saying REGEX,
-# with the hint to --help.
-expect_usage() {
-	desc=$1 re=$2
-	shift 2
-	expect "$desc" 2 err "$re" "$@"
-	if [ "$rc" -eq 2 ] && ! grep -q "^Try 'uvfioctl" "$tmp/err"; then
-		echo "# (no --help hint on stderr)"
-		not_ok "$desc: hint to --help"
-	fi
-}
-
-# json_check FILE PYTHON-EXPRESSION: the file parses as JSON, and the
-# expression over it (as d) is true.
-json_check() {
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else "wrong contents")
-' "$1" "$2" 2>"$tmp/err.py" || { diag "$tmp/err.py" python3; return 1; }
-}
+. "$(dirname "$0")/lib.sh"
 
 r0=$sock/r0.sock
 r1=$sock/r1.sock
 
 # ---- start the daemon ----
 
-"$uvfiod" --socket-dir "$sock" --device ram,id=r0,size=1M \
-	--device ram,id=r1,size=64K 2>"$tmp/uvfiod.log" &
-pid=$!
-# Bounded: 400 polls.  The number only limits how long a broken daemon is
-# waited for; nothing is timed.
-i=0
-while [ $i -lt 400 ] && ! { [ -S "$r0" ] && [ -S "$r1" ]; }; do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-	i=$((i + 1))
-done
-if [ -S "$r0" ] && [ -S "$r1" ]; then
-	ok "uvfiod serves r0 and r1"
-else
-	not_ok "uvfiod serves r0 and r1"
-	diag "$tmp/uvfiod.log" uvfiod
-	echo "Bail out! uvfiod did not create its sockets"
-	exit 1
-fi
+uvfiod_serves "uvfiod serves r0 and r1" "r0 r1" \
+	--device ram,id=r0,size=1M --device ram,id=r1,size=64K
 
 # ---- info ----
 
@@ -242,16 +147,7 @@ expect "--version" 0 out '^uvfioctl [0-9]' --version
 
 # ---- stop the daemon ----
 
-if kill -0 "$pid" 2>/dev/null; then
-	ok "uvfiod survived every request"
-else
-	not_ok "uvfiod survived every request"
-	diag "$tmp/uvfiod.log" uvfiod
-fi
-kill -TERM "$pid"
-wait "$pid"
-status=$?
-pid=
+uvfiod_stop
 if [ "$status" -eq 0 ] && [ ! -e "$r0" ] && [ ! -e "$r1" ]; then
 	ok "uvfiod exits 0 on SIGTERM and removes its sockets"
 else
@@ -260,5 +156,4 @@ else
 	diag "$tmp/uvfiod.log" uvfiod
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

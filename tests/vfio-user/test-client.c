@@ -19,54 +19,28 @@
 #include "test-util.h"
 #include "testdev.h"
 
-struct fixture {
-	char dir[64];
-	char path[2][96];
-	struct testdev state[2];
-	struct uvfio_device *dev[2];
-	struct uvfio_server *srv;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct testdev_pair *f = testdev_pair_new("dev", -1);
 
-	strcpy(f->dir, "/tmp/uvfio-test-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->srv = uvfio_server_new(NULL);
-	assert_non_null(f->srv);
-	for (int i = 0; i < 2; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "dev%d", i);
-		snprintf(f->path[i], sizeof(f->path[i]), "%s/%s.sock", f->dir,
-			 name);
-		f->dev[i] = testdev_new(name, &f->state[i]);
-		assert_non_null(f->dev[i]);
-		assert_int_equal(uvfio_server_add_device(f->srv, f->dev[i],
-							 f->path[i]),
-				 0);
-	}
-	assert_int_equal(uvfio_server_start(f->srv), 0);
+	f->srv = test_serve(NULL, f->dir, f->dev, f->path, 2);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 
 	uvfio_server_destroy(f->srv);
+	f->srv = NULL;
 	/* The server removed its sockets. */
 	assert_int_equal(access(f->path[0], F_OK), -1);
-	for (int i = 0; i < 2; i++)
-		uvfio_device_destroy(f->dev[i]);
-	rmdir(f->dir);
-	free(f);
+	testdev_pair_free(f);
 	return 0;
 }
 
-static struct uvfio_client *open_dev(struct fixture *f, int i, bool twin)
+static struct uvfio_client *open_dev(struct testdev_pair *f, int i, bool twin)
 {
 	struct uvfio_client_opts opts = { .twin_socket = twin };
 	struct uvfio_client *c = uvfio_client_open(f->path[i], &opts);
@@ -77,7 +51,7 @@ static struct uvfio_client *open_dev(struct fixture *f, int i, bool twin)
 
 static void test_info(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_client *c = open_dev(f, 0, false);
 	struct uvfio_device_info info = { .argsz = sizeof(info) };
 	struct uvfio_irq_info irq = { .argsz = sizeof(irq), .index = 1 };
@@ -126,7 +100,7 @@ static void test_info(void **state)
 
 static void test_region_access(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_client *c = open_dev(f, 0, false);
 	uint8_t big[TESTDEV_MEM_SIZE], back[TESTDEV_MEM_SIZE];
 	uint32_t v = 0x12345678, r = 0;
@@ -179,7 +153,7 @@ static void test_region_access(void **state)
 
 static void test_features_and_reset(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_client *c = open_dev(f, 0, false);
 	struct {
 		struct uvfio_device_feature hdr;
@@ -231,7 +205,7 @@ static void set_eventfds(struct uvfio_client *c, uint32_t index, uint32_t count,
 
 static void test_irqs(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_client *c = open_dev(f, 0, false);
 	int32_t fds[2] = { test_eventfd(), test_eventfd() };
 	const int32_t none[2] = { -1, -1 };
@@ -325,7 +299,7 @@ static void check_pattern(const uint8_t *p, size_t len)
 		assert_int_equal(p[i], TESTDEV_PATTERN(i));
 }
 
-static void dma_both_ways(struct fixture *f, bool twin)
+static void dma_both_ways(struct testdev_pair *f, bool twin)
 {
 	struct uvfio_client *c = open_dev(f, 0, twin);
 	struct uvfio_client_buffer shared;
@@ -396,7 +370,7 @@ static void test_dma(void **state)
 
 static void test_dma_twin_socket(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_client *c = open_dev(f, 0, true);
 	struct uvfio_client_caps caps;
 
@@ -408,7 +382,7 @@ static void test_dma_twin_socket(void **state)
 
 static void test_two_devices_and_reconnect(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_client *a = open_dev(f, 0, false);
 	struct uvfio_client *b = open_dev(f, 1, false);
 	uint64_t v;
@@ -432,7 +406,7 @@ static void test_two_devices_and_reconnect(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	char path[128];
 
 	(void)f;

@@ -23,70 +23,38 @@
 
 #define MIB (1u << 20)
 
-struct fixture {
-	char dir[64];
-	char path[2][96];
-	struct testdev state[2];
-	struct uvfio_device *dev[2];
-	struct uvfio_server *srv;
-};
-
 static int group_setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/uvfio-sdma-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	for (int i = 0; i < 2; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "sdma%d", i);
-		snprintf(f->path[i], sizeof(f->path[i]), "%s/%s.sock", f->dir,
-			 name);
-		f->dev[i] = testdev_new(name, &f->state[i]);
-		assert_non_null(f->dev[i]);
-		uvfio_device_set_log(f->dev[i], NULL, NULL,
-				     getenv("SDMA_DEBUG") ? UVFIO_LOG_DEBUG :
-							    UVFIO_LOG_ERR);
-	}
-	*state = f;
+	*state = testdev_pair_new(
+		"sdma", getenv("SDMA_DEBUG") ? UVFIO_LOG_DEBUG : UVFIO_LOG_ERR);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	for (int i = 0; i < 2; i++)
-		uvfio_device_destroy(f->dev[i]);
-	rmdir(f->dir);
-	free(f);
+	testdev_pair_free(*state);
 	return 0;
 }
 
 /* One worker for both devices, and the DMA reply timeout under test. */
-static void server_up(struct fixture *f, int timeout_ms)
+static void server_up(struct testdev_pair *f, int timeout_ms)
 {
-	f->srv = uvfio_server_new(&(struct uvfio_server_opts){
-		.threads = 1, .msg_timeout_ms = timeout_ms });
-	assert_non_null(f->srv);
-	for (int i = 0; i < 2; i++)
-		assert_int_equal(uvfio_server_add_device(f->srv, f->dev[i],
-							 f->path[i]),
-				 0);
-	assert_int_equal(uvfio_server_start(f->srv), 0);
+	struct uvfio_server_opts opts = { .threads = 1,
+					  .msg_timeout_ms = timeout_ms };
+
+	f->srv = test_serve(&opts, f->dir, f->dev, f->path, 2);
 }
 
 static int server_down(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 
 	uvfio_server_destroy(f->srv);
 	f->srv = NULL;
 	return 0;
 }
 
-static uint64_t reg(struct fixture *f, int i, unsigned int off)
+static uint64_t reg(struct testdev_pair *f, int i, unsigned int off)
 {
 	uint64_t v;
 
@@ -98,7 +66,7 @@ static uint64_t reg(struct fixture *f, int i, unsigned int off)
  * A negotiated client of device 0 with a message-based window at @iova,
  * and the doorbell aimed at @len bytes of it.
  */
-static int dma_client(struct fixture *f, const char *caps, uint64_t iova,
+static int dma_client(struct testdev_pair *f, const char *caps, uint64_t iova,
 		      uint64_t size, uint64_t len)
 {
 	int s = raw_connect(f->path[0]);
@@ -118,6 +86,22 @@ static void ring(int s, uint64_t go, uint16_t want_cmd, struct vfu_rx *rx)
 	assert_int_equal(rx->hdr.command, want_cmd);
 	assert_int_equal(rx->hdr.flags & VFU_FLAGS_TYPE_MASK,
 			 VFU_FLAGS_TYPE_COMMAND);
+}
+
+/*
+ * Device 0 served with DMA reply timeout @timeout_ms, and a client of it
+ * that rang for a read DMA of 16 bytes: @rx holds the request, unanswered.
+ */
+static int dma_read_asked(struct testdev_pair *f, int timeout_ms,
+			  struct vfu_rx *rx)
+{
+	int s;
+
+	server_up(f, timeout_ms);
+	s = dma_client(f, RAW_CAPS, 0x40000, 0x1000, 16);
+	vfu_rx_init(rx);
+	ring(s, 2, VFU_CMD_DMA_READ, rx);
+	return s;
 }
 
 /* Answer DMA_READ request @rx with @len bytes of @fill. */
@@ -159,7 +143,7 @@ static void assert_alive(int s, uint16_t id)
 }
 
 /* Device 0 takes a new client after the last one was dropped. */
-static void assert_device_serves(struct fixture *f)
+static void assert_device_serves(struct testdev_pair *f)
 {
 	int s = raw_connect(f->path[0]);
 
@@ -174,15 +158,11 @@ static void assert_device_serves(struct fixture *f)
  */
 static void test_command_queued_during_dma(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct vfu_device_info info = { .argsz = sizeof(info) };
 	struct vfu_rx rx;
-	int s;
+	int s = dma_read_asked(f, RAW_TIMEOUT_MS, &rx);
 
-	server_up(f, RAW_TIMEOUT_MS);
-	s = dma_client(f, RAW_CAPS, 0x40000, 0x1000, 16);
-	vfu_rx_init(&rx);
-	ring(s, 2, VFU_CMD_DMA_READ, &rx);
 	raw_send(s, 901, VFU_CMD_DEVICE_GET_INFO, 0, &info, sizeof(info), NULL,
 		 0);
 	answer_read(s, &rx, 1);
@@ -201,15 +181,11 @@ static void test_command_queued_during_dma(void **state)
 /* More queued commands than one wakeup handles: all of them, in order. */
 static void test_many_commands_queued_during_dma(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct vfu_device_info info = { .argsz = sizeof(info) };
 	struct vfu_rx rx;
-	int s;
+	int s = dma_read_asked(f, RAW_TIMEOUT_MS, &rx);
 
-	server_up(f, RAW_TIMEOUT_MS);
-	s = dma_client(f, RAW_CAPS, 0x40000, 0x1000, 16);
-	vfu_rx_init(&rx);
-	ring(s, 2, VFU_CMD_DMA_READ, &rx);
 	for (uint16_t i = 0; i < 200; i++)
 		raw_post_reg(s, 1000 + i, 0x200, i, VFU_FLAGS_NO_REPLY);
 	raw_send(s, 901, VFU_CMD_DEVICE_GET_INFO, 0, &info, sizeof(info), NULL,
@@ -230,15 +206,11 @@ static void test_many_commands_queued_during_dma(void **state)
  */
 static void test_dma_deadline_not_extended(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct vfu_rx rx;
 	double t0, waited = -1;
-	int s;
+	int s = dma_read_asked(f, 1000, &rx);
 
-	server_up(f, 1000);
-	s = dma_client(f, RAW_CAPS, 0x40000, 0x1000, 16);
-	vfu_rx_init(&rx);
-	ring(s, 2, VFU_CMD_DMA_READ, &rx);
 	t0 = raw_now_ms();
 	for (uint16_t i = 0; raw_now_ms() - t0 < 4000; i++) {
 		raw_post_reg(s, 1000 + i, 0x200, i, VFU_FLAGS_NO_REPLY);
@@ -262,14 +234,10 @@ static void test_dma_deadline_not_extended(void **state)
 /* A client that floods while a DMA waits is dropped, by count... */
 static void test_backlog_bounded_by_count(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct vfu_rx rx;
-	int s;
+	int s = dma_read_asked(f, RAW_TIMEOUT_MS, &rx);
 
-	server_up(f, RAW_TIMEOUT_MS);
-	s = dma_client(f, RAW_CAPS, 0x40000, 0x1000, 16);
-	vfu_rx_init(&rx);
-	ring(s, 2, VFU_CMD_DMA_READ, &rx);
 	for (uint16_t i = 0; i < 300; i++) {
 		struct raw_reg_write wr = {
 			{ .offset = 0x200, .region = TESTDEV_REGS, .count = 8 },
@@ -289,15 +257,11 @@ static void test_backlog_bounded_by_count(void **state)
 /* ... and by bytes. */
 static void test_backlog_bounded_by_bytes(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct vfu_region_access *wr = calloc(1, MIB);
 	struct vfu_rx rx;
-	int s;
+	int s = dma_read_asked(f, RAW_TIMEOUT_MS, &rx);
 
-	server_up(f, RAW_TIMEOUT_MS);
-	s = dma_client(f, RAW_CAPS, 0x40000, 0x1000, 16);
-	vfu_rx_init(&rx);
-	ring(s, 2, VFU_CMD_DMA_READ, &rx);
 	wr->region = TESTDEV_MEM;
 	wr->count = MIB - sizeof(*wr);
 	for (uint16_t i = 0; i < 12; i++)
@@ -318,7 +282,7 @@ static void test_backlog_bounded_by_bytes(void **state)
  */
 static void test_dma_reply_cut_short(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct vfu_header reset = { .msg_id = 77,
 				    .command = VFU_CMD_DEVICE_RESET,
 				    .msg_size = 16 };
@@ -362,7 +326,7 @@ static void test_dma_reply_cut_short(void **state)
  */
 static void test_dma_request_cut_short(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	int s;
 
 	server_up(f, 1000);
@@ -421,7 +385,7 @@ static void wait_unmapped(struct uvfio_dma *dma)
  */
 static void test_twin_dma_during_disconnect(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct dev_dma d = { .dma = uvfio_device_dma(f->dev[0]),
 			     .iova = 0x40000 };
 	uint8_t buf[16];
@@ -498,7 +462,7 @@ static void *dev_dma_loop(void *arg)
 /* The same with several device threads in a steady stream of DMA. */
 static void test_twin_dma_stream_during_disconnect(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	enum { THREADS = 3, ROUNDS = 8 };
 
 	server_up(f, 10000);
@@ -546,7 +510,7 @@ static void test_dma_chunks_bounded_by_server(void **state)
 {
 	static const char caps[] = "{\"capabilities\":{\"max_msg_fds\":16,"
 				   "\"max_data_xfer_size\":2097152}}";
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	unsigned int requests = 0;
 	struct vfu_rx rx;
 	int s;
@@ -581,7 +545,7 @@ static void test_tiny_transfers_refused(void **state)
 		"{\"capabilities\":{\"max_data_xfer_size\":1}}",
 		"{\"capabilities\":{\"max_data_xfer_size\":4095}}",
 	};
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	int s;
 
 	server_up(f, RAW_TIMEOUT_MS);
@@ -604,7 +568,7 @@ static void test_tiny_transfers_refused(void **state)
  */
 static void test_guest_memory_must_be_sealed(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	int unsealed = raw_memfd(0x2000, 0);
 	int sealed = raw_memfd(0x2000, F_SEAL_SHRINK);
 	int grow_only = raw_memfd(0x2000, F_SEAL_GROW);
@@ -647,7 +611,7 @@ static void test_guest_memory_must_be_sealed(void **state)
 /* Each fd-backed window is a mapping of the server: they are budgeted. */
 static void test_fd_window_budget(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	int fd = raw_memfd(0x1000, F_SEAL_SHRINK);
 	uint64_t n;
 	int s;
@@ -688,7 +652,7 @@ static void test_slow_reader_blocks_nobody(void **state)
 {
 	struct vfu_region_access req = { .region = TESTDEV_MEM,
 					 .count = TESTDEV_MEM_SIZE };
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	enum { READS = 200 };
 	struct vfu_rx rx;
 	int s, s1;

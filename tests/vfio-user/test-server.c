@@ -5,7 +5,6 @@
  * on demand).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -39,56 +38,19 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	return real(thread, attr, fn, arg);
 }
 
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-struct fixture {
-	char dir[64];
-	struct testdev state[2];
-	struct uvfio_device *dev[2];
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/uvfio-srv-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	for (int i = 0; i < 2; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "srv%d", i);
-		f->dev[i] = testdev_new(name, &f->state[i]);
-		assert_non_null(f->dev[i]);
-		uvfio_device_set_log(f->dev[i], NULL, NULL, UVFIO_LOG_ERR);
-	}
-	*state = f;
+	*state = testdev_pair_new("srv", UVFIO_LOG_ERR);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	for (int i = 0; i < 2; i++)
-		uvfio_device_destroy(f->dev[i]);
-	rmdir(f->dir);
-	free(f);
+	testdev_pair_free(*state);
 	return 0;
 }
 
-static void sock_path(struct fixture *f, const char *name, char *buf,
+static void sock_path(struct testdev_pair *f, const char *name, char *buf,
 		      size_t len)
 {
 	snprintf(buf, len, "%s/%s.sock", f->dir, name);
@@ -114,7 +76,7 @@ static void assert_serves(const char *path)
 
 static void test_restart_after_stop(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_server *srv =
 		uvfio_server_new(&(struct uvfio_server_opts){ .threads = 2 });
 	char path[128];
@@ -137,7 +99,7 @@ static void test_restart_after_stop(void **state)
 
 static void test_device_added_twice(void **state)
 {
-	struct fixture *f = *state;
+	struct testdev_pair *f = *state;
 	struct uvfio_server *srv = uvfio_server_new(NULL);
 	char a[128], b[128];
 
@@ -160,8 +122,8 @@ static void test_device_added_twice(void **state)
  */
 static void test_start_failure_undone(void **state)
 {
-	struct fixture *f = *state;
-	int fds = test_count_fds(), threads = count_threads();
+	struct testdev_pair *f = *state;
+	int fds = test_count_fds(), threads = test_count_threads();
 	struct uvfio_server *srv =
 		uvfio_server_new(&(struct uvfio_server_opts){ .threads = 3 });
 	char path[2][128];
@@ -175,14 +137,14 @@ static void test_start_failure_undone(void **state)
 		fail_create_in = fail;
 		assert_int_equal(uvfio_server_start(srv), -EAGAIN);
 		fail_create_in = 0;
-		assert_int_equal(count_threads(), threads);
+		assert_int_equal(test_count_threads(), threads);
 	}
 	assert_int_equal(uvfio_server_start(srv), 0);
-	assert_int_equal(count_threads(), threads + 3);
+	assert_int_equal(test_count_threads(), threads + 3);
 	for (int i = 0; i < 2; i++)
 		assert_serves(path[i]);
 	uvfio_server_destroy(srv);
-	assert_int_equal(count_threads(), threads);
+	assert_int_equal(test_count_threads(), threads);
 	assert_int_equal(test_count_fds(), fds);
 }
 

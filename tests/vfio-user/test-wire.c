@@ -12,16 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <uvfio/uvfio.h>
 
 #include "test-util.h"
-#include "testdev.h"
-#include "vfio-user/msg.h"
-
-#define TIMEOUT_MS 5000
+#include "raw-client.h"
 
 /* QEMU 10.x's VERSION capabilities, byte for byte (spec digest E.3). */
 static const char qemu_caps[] =
@@ -31,43 +27,16 @@ static const char qemu_caps[] =
 	"\"max_dma_maps\":65535,\"write_multiple\":true}}";
 
 struct fixture {
-	char dir[64];
-	char path[2][96];
-	struct testdev state[2];
-	struct uvfio_device *dev[2];
-	struct uvfio_server *srv;
+	struct testdev_pair *t;
 	int sock;
 	uint16_t id;
 };
-
-static int raw_connect(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	strcpy(addr.sun_path, path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)),
-			 0);
-	return fd;
-}
-
-static void send_raw(int sock, uint16_t id, uint16_t cmd, uint32_t flags,
-		     const void *payload, size_t len, const int *fds,
-		     unsigned int nr_fds)
-{
-	struct vfu_header hdr = { .msg_id = id,
-				  .command = cmd,
-				  .flags = flags };
-
-	assert_int_equal(
-		vfu_send(sock, &hdr, payload, len, fds, nr_fds, TIMEOUT_MS), 0);
-}
 
 /* Wait for one message; returns its payload length (or -errno). */
 static int recv_raw(int sock, struct vfu_rx *rx)
 {
 	vfu_rx_reset(rx);
-	return vfu_rx_wait(sock, rx, 8 << 20, TIMEOUT_MS);
+	return vfu_rx_wait(sock, rx, 8 << 20, RAW_TIMEOUT_MS);
 }
 
 /* Send a command and return the reply's errno (0 for success). */
@@ -76,7 +45,7 @@ static int call(struct fixture *f, uint16_t cmd, const void *payload,
 {
 	uint16_t id = f->id++;
 
-	send_raw(f->sock, id, cmd, 0, payload, len, NULL, 0);
+	raw_send(f->sock, id, cmd, 0, payload, len, NULL, 0);
 	assert_int_equal(recv_raw(f->sock, rx), 1);
 	assert_int_equal(rx->hdr.msg_id, id);
 	assert_int_equal(rx->hdr.command, cmd);
@@ -119,26 +88,12 @@ static void negotiate(struct fixture *f, const char *json)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/uvfio-wire-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	/* One worker: a stalled client shares it with everyone else. */
-	f->srv = uvfio_server_new(&(struct uvfio_server_opts){ .threads = 1 });
-	for (int i = 0; i < 2; i++) {
-		char name[16];
+	struct uvfio_server_opts opts = { .threads = 1 };
 
-		snprintf(name, sizeof(name), "wire%d", i);
-		snprintf(f->path[i], sizeof(f->path[i]), "%s/%s.sock", f->dir,
-			 name);
-		f->dev[i] = testdev_new(name, &f->state[i]);
-		uvfio_device_set_log(f->dev[i], NULL, NULL,
-				     getenv("WIRE_DEBUG") ? UVFIO_LOG_DEBUG :
-							    UVFIO_LOG_ERR);
-		assert_int_equal(uvfio_server_add_device(f->srv, f->dev[i],
-							 f->path[i]),
-				 0);
-	}
-	assert_int_equal(uvfio_server_start(f->srv), 0);
+	f->t = testdev_pair_new("wire", getenv("WIRE_DEBUG") ? UVFIO_LOG_DEBUG :
+							       UVFIO_LOG_ERR);
+	f->t->srv = test_serve(&opts, f->t->dir, f->t->dev, f->t->path, 2);
 	*state = f;
 	return 0;
 }
@@ -147,10 +102,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	uvfio_server_destroy(f->srv);
-	for (int i = 0; i < 2; i++)
-		uvfio_device_destroy(f->dev[i]);
-	rmdir(f->dir);
+	testdev_pair_free(f->t);
 	free(f);
 	return 0;
 }
@@ -160,7 +112,7 @@ static int conn_setup(void **state)
 {
 	struct fixture *f = *state;
 
-	f->sock = raw_connect(f->path[0]);
+	f->sock = raw_connect(f->t->path[0]);
 	negotiate(f, qemu_caps);
 	return 0;
 }
@@ -298,16 +250,16 @@ static void test_bad_headers(void **state)
 				 EINVAL);
 	/* Flags: ERROR set in a command, unknown bits. */
 	for (uint32_t flags = VFU_FLAGS_ERROR; flags; flags <<= 1) {
-		send_raw(f->sock, 77, VFU_CMD_DEVICE_GET_INFO, flags, &info,
+		raw_send(f->sock, 77, VFU_CMD_DEVICE_GET_INFO, flags, &info,
 			 sizeof(info), NULL, 0);
 		assert_int_equal(recv_raw(f->sock, &rx), 1);
 		assert_true(rx.hdr.flags & VFU_FLAGS_ERROR);
 		assert_int_equal(rx.hdr.error_no, EINVAL);
 	}
 	/* A stray reply is dropped; a bad posted command gets no answer. */
-	send_raw(f->sock, 5, VFU_CMD_DEVICE_GET_INFO, VFU_FLAGS_TYPE_REPLY,
+	raw_send(f->sock, 5, VFU_CMD_DEVICE_GET_INFO, VFU_FLAGS_TYPE_REPLY,
 		 &info, sizeof(info), NULL, 0);
-	send_raw(f->sock, 6, 99, VFU_FLAGS_NO_REPLY, NULL, 0, NULL, 0);
+	raw_send(f->sock, 6, 99, VFU_FLAGS_NO_REPLY, NULL, 0, NULL, 0);
 	assert_alive(f);
 	/* VERSION once only. */
 	assert_int_equal(call(f, VFU_CMD_VERSION, "\0\0\0", 4, &rx), EINVAL);
@@ -349,23 +301,23 @@ static void test_descriptors_where_none_belong(void **state)
 
 	vfu_rx_init(&rx);
 	before = test_count_fds();
-	send_raw(f->sock, 1, VFU_CMD_REGION_READ, 0, &rd, sizeof(rd), fds, 1);
+	raw_send(f->sock, 1, VFU_CMD_REGION_READ, 0, &rd, sizeof(rd), fds, 1);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.error_no, EINVAL);
 	/* SET_IRQS: fd count must equal count. */
-	send_raw(f->sock, 2, VFU_CMD_DEVICE_SET_IRQS, 0, &set, sizeof(set), fds,
+	raw_send(f->sock, 2, VFU_CMD_DEVICE_SET_IRQS, 0, &set, sizeof(set), fds,
 		 3);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.error_no, EINVAL);
 	/* DMA_MAP: at most one. */
 	struct vfu_dma_map map = { 32, VFU_DMA_FLAG_READ, 0, 0x1000, 0x1000 };
-	send_raw(f->sock, 3, VFU_CMD_DMA_MAP, 0, &map, sizeof(map), fds, 2);
+	raw_send(f->sock, 3, VFU_CMD_DMA_MAP, 0, &map, sizeof(map), fds, 2);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.error_no, EINVAL);
 	/* A DMA_MAP fd that is not mappable. */
 	int pipefd[2];
 	assert_int_equal(pipe(pipefd), 0);
-	send_raw(f->sock, 4, VFU_CMD_DMA_MAP, 0, &map, sizeof(map), pipefd, 1);
+	raw_send(f->sock, 4, VFU_CMD_DMA_MAP, 0, &map, sizeof(map), pipefd, 1);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_true(rx.hdr.flags & VFU_FLAGS_ERROR);
 	close(pipefd[0]);
@@ -399,7 +351,7 @@ static void test_version_negotiation(void **state)
 	char json[200];
 
 	vfu_rx_init(&rx);
-	f->sock = raw_connect(f->path[0]);
+	f->sock = raw_connect(f->t->path[0]);
 	/* Anything before VERSION is refused, the connection stays. */
 	assert_int_equal(call(f, VFU_CMD_DEVICE_RESET, NULL, 0, &rx), EINVAL);
 	memset(buf, 0, sizeof(buf));
@@ -452,7 +404,7 @@ static void test_write_multi_needs_negotiation(void **state)
 	uint32_t v = 0;
 
 	vfu_rx_init(&rx);
-	f->sock = raw_connect(f->path[0]);
+	f->sock = raw_connect(f->t->path[0]);
 	negotiate(f, NULL);
 	assert_int_equal(call(f, VFU_CMD_REGION_WRITE_MULTI, &multi,
 			      sizeof(multi), &rx),
@@ -462,7 +414,7 @@ static void test_write_multi_needs_negotiation(void **state)
 	assert_int_equal(call(f, VFU_CMD_REGION_WRITE_MULTI, &multi,
 			      sizeof(multi), &rx),
 			 0);
-	memcpy(&v, f->state[0].regs + 0x48, 4);
+	memcpy(&v, f->t->state[0].regs + 0x48, 4);
 	assert_int_equal(v, 2);
 	/* An entry with count 0 or > 8 spoils the whole batch. */
 	multi.e[0].data[0] = 9;
@@ -470,7 +422,7 @@ static void test_write_multi_needs_negotiation(void **state)
 	assert_int_equal(call(f, VFU_CMD_REGION_WRITE_MULTI, &multi,
 			      sizeof(multi), &rx),
 			 EINVAL);
-	assert_int_equal(f->state[0].regs[0x40], 1);
+	assert_int_equal(f->t->state[0].regs[0x40], 1);
 	multi.m.wr_cnt = 0;
 	assert_int_equal(call(f, VFU_CMD_REGION_WRITE_MULTI, &multi,
 			      sizeof(multi.m), &rx),
@@ -494,15 +446,15 @@ static void test_disconnect_mid_message(void **state)
 		  5 };
 
 	for (size_t cut = 1; cut < sizeof(msg); cut++) {
-		f->sock = raw_connect(f->path[0]);
+		f->sock = raw_connect(f->t->path[0]);
 		negotiate(f, NULL);
 		assert_int_equal(write(f->sock, &msg, cut), (ssize_t)cut);
 		close(f->sock);
 	}
 	/* A stalled client on one device blocks nobody else. */
-	int stalled = raw_connect(f->path[1]);
+	int stalled = raw_connect(f->t->path[1]);
 	assert_int_equal(write(stalled, &msg, 20), 20);
-	f->sock = raw_connect(f->path[0]);
+	f->sock = raw_connect(f->t->path[0]);
 	negotiate(f, NULL);
 	assert_alive(f);
 	close(f->sock);
@@ -518,7 +470,7 @@ static void test_undersized_header_closes(void **state)
 	char c;
 
 	vfu_rx_init(&rx);
-	f->sock = raw_connect(f->path[0]);
+	f->sock = raw_connect(f->t->path[0]);
 	negotiate(f, NULL);
 	assert_int_equal(write(f->sock, &h, sizeof(h)), sizeof(h));
 	/* The stream cannot be framed any more: an error, then EOF. */
@@ -562,7 +514,7 @@ static void test_qemu_dma_reply_layout(void **state)
 	/* Doorbell "write": the server asks us with DMA_WRITE. */
 	wr.a.offset = TESTDEV_DMA_GO;
 	wr.v = 1;
-	send_raw(f->sock, 900, VFU_CMD_REGION_WRITE, 0, &wr, sizeof(wr), NULL,
+	raw_send(f->sock, 900, VFU_CMD_REGION_WRITE, 0, &wr, sizeof(wr), NULL,
 		 0);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.command, VFU_CMD_DMA_WRITE);
@@ -571,15 +523,15 @@ static void test_qemu_dma_reply_layout(void **state)
 	assert_int_equal(req.count, 16);
 	assert_int_equal(rx.payload_len, 16 + 16);
 	hdr = rx.hdr;
-	send_raw(f->sock, hdr.msg_id, hdr.command, VFU_FLAGS_TYPE_REPLY, NULL,
+	raw_send(f->sock, hdr.msg_id, hdr.command, VFU_FLAGS_TYPE_REPLY, NULL,
 		 0, NULL, 0);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.msg_id, 900);
-	assert_int_equal(f->state[0].regs[TESTDEV_DMA_RESULT], 0);
+	assert_int_equal(f->t->state[0].regs[TESTDEV_DMA_RESULT], 0);
 
 	/* Doorbell "read": answer DMA_READ the QEMU way. */
 	wr.v = 2;
-	send_raw(f->sock, 901, VFU_CMD_REGION_WRITE, 0, &wr, sizeof(wr), NULL,
+	raw_send(f->sock, 901, VFU_CMD_REGION_WRITE, 0, &wr, sizeof(wr), NULL,
 		 0);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.command, VFU_CMD_DMA_READ);
@@ -589,23 +541,23 @@ static void test_qemu_dma_reply_layout(void **state)
 		reply[12 + i] = (uint8_t)(i + 1);
 		sum += (uint64_t)i + 1;
 	}
-	send_raw(f->sock, hdr.msg_id, hdr.command, VFU_FLAGS_TYPE_REPLY, reply,
+	raw_send(f->sock, hdr.msg_id, hdr.command, VFU_FLAGS_TYPE_REPLY, reply,
 		 sizeof(reply), NULL, 0);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.msg_id, 901);
-	assert_int_equal(f->state[0].regs[TESTDEV_DMA_RESULT], 0);
-	assert_memory_equal(f->state[0].regs + TESTDEV_DMA_SUM, &sum, 8);
+	assert_int_equal(f->t->state[0].regs[TESTDEV_DMA_RESULT], 0);
+	assert_memory_equal(f->t->state[0].regs + TESTDEV_DMA_SUM, &sum, 8);
 
 	/* A client that answers with an error: the DMA fails with it. */
-	send_raw(f->sock, 902, VFU_CMD_REGION_WRITE, 0, &wr, sizeof(wr), NULL,
+	raw_send(f->sock, 902, VFU_CMD_REGION_WRITE, 0, &wr, sizeof(wr), NULL,
 		 0);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	hdr = rx.hdr;
-	send_raw(f->sock, hdr.msg_id, hdr.command,
+	raw_send(f->sock, hdr.msg_id, hdr.command,
 		 VFU_FLAGS_TYPE_REPLY | VFU_FLAGS_ERROR, NULL, 0, NULL, 0);
 	assert_int_equal(recv_raw(f->sock, &rx), 1);
 	assert_int_equal(rx.hdr.msg_id, 902);
-	assert_int_equal(f->state[0].regs[TESTDEV_DMA_RESULT], EIO);
+	assert_int_equal(f->t->state[0].regs[TESTDEV_DMA_RESULT], EIO);
 	vfu_rx_release(&rx);
 }
 

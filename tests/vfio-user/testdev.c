@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "test-util.h"
 #include "testdev.h"
 
 static uint64_t reg(struct testdev *t, unsigned int off)
@@ -132,4 +134,31 @@ struct uvfio_device *testdev_new(const char *name, struct testdev *state)
 		return NULL;
 	}
 	return dev;
+}
+
+struct testdev_pair *testdev_pair_new(const char *tag, int log_level)
+{
+	struct testdev_pair *p = calloc(1, sizeof(*p));
+
+	assert_non_null(p);
+	test_mkdtemp(p->dir, sizeof(p->dir), tag);
+	for (int i = 0; i < 2; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "%s%d", tag, i);
+		p->dev[i] = testdev_new(name, &p->state[i]);
+		assert_non_null(p->dev[i]);
+		if (log_level >= 0)
+			uvfio_device_set_log(p->dev[i], NULL, NULL, log_level);
+	}
+	return p;
+}
+
+void testdev_pair_free(struct testdev_pair *p)
+{
+	uvfio_server_destroy(p->srv);
+	for (int i = 0; i < 2; i++)
+		uvfio_device_destroy(p->dev[i]);
+	rmdir(p->dir);
+	free(p);
 }

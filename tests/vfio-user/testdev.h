@@ -32,4 +32,22 @@ struct testdev {
 
 struct uvfio_device *testdev_new(const char *name, struct testdev *state);
 
+/*
+ * Test devices <tag>0 and <tag>1, and a directory of their own for their
+ * sockets, /tmp/uvfio-<tag>-XXXXXX: path[] and srv once served (test_serve).
+ */
+struct testdev_pair {
+	char dir[64];
+	char path[2][96];
+	struct testdev state[2];
+	struct uvfio_device *dev[2];
+	struct uvfio_server *srv;
+};
+
+/* The devices log at @log_level; below 0, at their default threshold. */
+struct testdev_pair *testdev_pair_new(const char *tag, int log_level);
+
+/* The server, if any, the devices, the directory. */
+void testdev_pair_free(struct testdev_pair *p);
+
 #endif /* UVFIO_TESTS_TESTDEV_H */
