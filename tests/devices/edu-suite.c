@@ -19,22 +19,16 @@
  * 8-byte access does depends on the kernel.  8-byte writes of values below
  * 4 GiB (as the DMA setup does) mean the same on every kernel.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <uvfio/client.h>
 #include <uvfio/dma.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "suite.h"
 
 /* What the spec and QEMU's hw/misc/edu.c say; kept apart from edu.h on
  * purpose, so that the suite checks the device against the spec. */
@@ -78,8 +72,6 @@
 
 #define POLL_TRIES 5000 /* of 1 ms each */
 
-enum result { PASS, FAIL, SKIP };
-
 struct suite {
 	struct uvfio_client *c;
 	bool qemu72;
@@ -90,60 +82,6 @@ struct suite {
 	const char *skip_reason;
 };
 
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-}
-
-#define CHECK(cond, ...)                                      \
-	do {                                                  \
-		if (!(cond)) {                                \
-			diag("line %d: %s", __LINE__, #cond); \
-			diag(__VA_ARGS__);                    \
-			return FAIL;                          \
-		}                                             \
-	} while (0)
-
-/* Helpers print what went wrong and return non-zero; tests then fail. */
-#define TRY(expr)                    \
-	do {                         \
-		if (expr)            \
-			return FAIL; \
-	} while (0)
-
-static void sleep_1ms(void)
-{
-	struct timespec ts = { .tv_nsec = 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* ---- Region access ---- */
-
-static int region_rw(struct suite *t, uint32_t index, uint64_t off, void *buf,
-		     size_t len, bool is_write)
-{
-	ssize_t n =
-		is_write ?
-			uvfio_client_region_write(t->c, index, off, buf, len) :
-			uvfio_client_region_read(t->c, index, off, buf, len);
-
-	if (n == (ssize_t)len)
-		return 0;
-	diag("%s of %zu bytes at 0x%llx of region %u: %s",
-	     is_write ? "write" : "read", len, (unsigned long long)off, index,
-	     n < 0 ? strerror((int)-n) : "short");
-	return -1;
-}
-
 /* Little-endian values of @len bytes, as PCI has them. */
 static int rd(struct suite *t, uint32_t index, uint64_t off, size_t len,
 	      uint64_t *val)
@@ -151,7 +89,7 @@ static int rd(struct suite *t, uint32_t index, uint64_t off, size_t len,
 	uint8_t b[8] = { 0 };
 
 	*val = 0;
-	if (region_rw(t, index, off, b, len, false))
+	if (region_rw(t->c, index, off, b, len, false))
 		return -1;
 	for (size_t i = 0; i < len; i++)
 		*val |= (uint64_t)b[i] << (8 * i);
@@ -165,7 +103,7 @@ static int wr(struct suite *t, uint32_t index, uint64_t off, size_t len,
 
 	for (size_t i = 0; i < len; i++)
 		b[i] = (uint8_t)(val >> (8 * i));
-	return region_rw(t, index, off, b, len, true);
+	return region_rw(t->c, index, off, b, len, true);
 }
 
 static int rd32(struct suite *t, uint64_t off, uint32_t *val)
@@ -221,85 +159,12 @@ static int wait_clear(struct suite *t, uint64_t off, size_t len, uint64_t mask)
 
 /* ---- Interrupts ---- */
 
-/* The eventfd's count, consumed; 0 if it was not signalled. */
-static uint64_t ev_take(int fd)
-{
-	eventfd_t v = 0;
-
-	if (eventfd_read(fd, &v))
-		return 0;
-	return v;
-}
-
 static int ev_wait(int fd, const char *what)
 {
-	for (int i = 0; i < POLL_TRIES; i++) {
-		if (ev_take(fd))
-			return 0;
-		sleep_1ms();
-	}
+	if (ev_poll(fd, POLL_TRIES))
+		return 0;
 	diag("no %s interrupt after %d polls", what, POLL_TRIES);
 	return -1;
-}
-
-static int ev_none(int fd, const char *what)
-{
-	uint64_t n = ev_take(fd);
-
-	if (!n)
-		return 0;
-	diag("unexpected %s interrupt (count %llu)", what,
-	     (unsigned long long)n);
-	return -1;
-}
-
-static int set_irqs(struct suite *t, uint32_t index, uint32_t flags,
-		    uint32_t count, int fd)
-{
-	bool with_fd = flags & UVFIO_IRQ_SET_DATA_EVENTFD;
-	size_t size = sizeof(struct uvfio_irq_set) + (with_fd ? 4 : 0);
-	struct uvfio_irq_set *set = calloc(1, size);
-	int32_t fd32 = fd;
-	int ret;
-
-	if (!set) {
-		diag("out of memory");
-		return -ENOMEM;
-	}
-	*set = (struct uvfio_irq_set){ .argsz = (uint32_t)size,
-				       .flags = flags,
-				       .index = index,
-				       .count = count };
-	if (with_fd)
-		memcpy(set->data, &fd32, sizeof(fd32));
-	ret = uvfio_client_set_irqs(t->c, set);
-	if (ret)
-		diag("SET_IRQS index %u flags 0x%x count %u: %s", index, flags,
-		     count, strerror(-ret));
-	free(set);
-	return ret;
-}
-
-static int bind_eventfd(struct suite *t, uint32_t index, int fd)
-{
-	return set_irqs(t, index,
-			UVFIO_IRQ_SET_DATA_EVENTFD |
-				UVFIO_IRQ_SET_ACTION_TRIGGER,
-			1, fd);
-}
-
-static int irq_disable(struct suite *t, uint32_t index)
-{
-	return set_irqs(t, index,
-			UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_TRIGGER,
-			0, -1);
-}
-
-static int intx_unmask(struct suite *t)
-{
-	return set_irqs(t, INTX,
-			UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_UNMASK,
-			1, -1);
 }
 
 /* ---- DMA ---- */
@@ -576,7 +441,7 @@ static enum result test_intx(struct suite *t)
 	/* Whatever an earlier user left pending goes first. */
 	TRY(wr32(t, REG_IRQ_ACK, 0xffffffff));
 	TRY(expect32(t, REG_IRQ_STATUS, 0));
-	TRY(bind_eventfd(t, INTX, t->intx_fd));
+	TRY(bind_eventfd(t->c, INTX, t->intx_fd));
 	TRY(wr32(t, REG_IRQ_RAISE, 0x1));
 	TRY(ev_wait(t->intx_fd, "INTx"));
 	TRY(expect32(t, REG_IRQ_STATUS, 0x1));
@@ -593,7 +458,7 @@ static enum result test_intx_ack(struct suite *t)
 	TRY(wr32(t, REG_IRQ_ACK, 0x4));
 	TRY(expect32(t, REG_IRQ_STATUS, 0));
 	/* Deasserted: the unmask delivers nothing. */
-	TRY(intx_unmask(t));
+	TRY(intx_unmask(t->c));
 	TRY(ev_none(t->intx_fd, "INTx"));
 	return PASS;
 }
@@ -604,7 +469,7 @@ static enum result test_intx_again(struct suite *t)
 	TRY(ev_wait(t->intx_fd, "second INTx"));
 	TRY(expect32(t, REG_IRQ_STATUS, 0x2));
 	TRY(wr32(t, REG_IRQ_ACK, 0x2));
-	TRY(intx_unmask(t));
+	TRY(intx_unmask(t->c));
 	TRY(ev_none(t->intx_fd, "INTx"));
 	return PASS;
 }
@@ -614,10 +479,10 @@ static enum result test_intx_level(struct suite *t)
 	TRY(wr32(t, REG_IRQ_RAISE, 0x8));
 	TRY(ev_wait(t->intx_fd, "INTx"));
 	/* Not acked: still asserted, so the unmask delivers it again. */
-	TRY(intx_unmask(t));
+	TRY(intx_unmask(t->c));
 	TRY(ev_wait(t->intx_fd, "INTx after UNMASK"));
 	TRY(wr32(t, REG_IRQ_ACK, 0x8));
-	TRY(intx_unmask(t));
+	TRY(intx_unmask(t->c));
 	TRY(ev_none(t->intx_fd, "INTx"));
 	return PASS;
 }
@@ -635,7 +500,7 @@ static enum result test_fact_irq(struct suite *t)
 	CHECK(v == 5040, "7! read as %u", v);
 	TRY(expect32(t, REG_IRQ_STATUS, IRQ_FACT));
 	TRY(wr32(t, REG_IRQ_ACK, IRQ_FACT));
-	TRY(intx_unmask(t));
+	TRY(intx_unmask(t->c));
 	TRY(wr32(t, REG_STATUS, 0));
 	TRY(expect32(t, REG_STATUS, 0));
 	/* Without IRQFACT: no interrupt. */
@@ -649,8 +514,8 @@ static enum result test_fact_irq(struct suite *t)
 
 static enum result test_msi(struct suite *t)
 {
-	TRY(irq_disable(t, INTX));
-	TRY(bind_eventfd(t, MSI, t->msi_fd));
+	TRY(irq_disable(t->c, INTX));
+	TRY(bind_eventfd(t->c, MSI, t->msi_fd));
 	for (uint32_t cause = 0x1; cause <= 0x2; cause++) {
 		TRY(wr32(t, REG_IRQ_RAISE, cause));
 		TRY(ev_wait(t->msi_fd, "MSI"));
@@ -833,24 +698,27 @@ static enum result test_dma_no_master(struct suite *t)
 	return r;
 }
 
-static enum result test_dma_end(struct suite *t)
+/* With --qemu-7.2: skip (and say why) a transfer to the buffer's end. */
+static bool skip_on_qemu72(struct suite *t)
 {
-	if (t->qemu72) {
+	if (t->qemu72)
 		t->skip_reason = "QEMU 7.2's edu aborts on a transfer that "
 				 "ends at the end of its buffer";
+	return t->qemu72;
+}
+
+static enum result test_dma_end(struct suite *t)
+{
+	if (skip_on_qemu72(t))
 		return SKIP;
-	}
 	TRY(round_trip(t, 0, 0x10, DMA_BUF_SIZE - 512, 512, 2, 8));
 	return PASS;
 }
 
 static enum result test_dma_whole(struct suite *t)
 {
-	if (t->qemu72) {
-		t->skip_reason = "QEMU 7.2's edu aborts on a transfer that "
-				 "ends at the end of its buffer";
+	if (skip_on_qemu72(t))
 		return SKIP;
-	}
 	TRY(round_trip(t, 0, 0, 0, DMA_BUF_SIZE, 1, 9));
 	return PASS;
 }
@@ -932,17 +800,8 @@ static int setup(struct suite *t, const char *name)
 {
 	int ret;
 
-	t->intx_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	t->msi_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (t->intx_fd < 0 || t->msi_fd < 0) {
-		printf("Bail out! eventfd: %s\n", strerror(errno));
+	if (suite_open(name, &t->c, &t->intx_fd, &t->msi_fd))
 		return -1;
-	}
-	t->c = uvfio_client_open(name, NULL);
-	if (!t->c) {
-		printf("Bail out! cannot open %s: %s\n", name, strerror(errno));
-		return -1;
-	}
 	t->info.argsz = sizeof(t->info);
 	ret = uvfio_client_device_info(t->c, &t->info);
 	if (!ret)
@@ -966,12 +825,7 @@ static int setup(struct suite *t, const char *name)
 static void teardown(struct suite *t)
 {
 	if (t->c) {
-		uvfio_client_set_irqs(
-			t->c, &(struct uvfio_irq_set){
-				      .argsz = sizeof(struct uvfio_irq_set),
-				      .flags = UVFIO_IRQ_SET_DATA_NONE |
-					       UVFIO_IRQ_SET_ACTION_TRIGGER,
-				      .index = MSI });
+		msi_off_quietly(t->c);
 		if (t->ram_mapped)
 			uvfio_client_dma_unmap(t->c, IOVA_RAM, t->ram.size);
 		uvfio_client_close(t->c);
@@ -982,10 +836,7 @@ static void teardown(struct suite *t)
 		uvfio_client_buffer_free(&t->msg);
 	if (t->gone.addr)
 		uvfio_client_buffer_free(&t->gone);
-	if (t->intx_fd >= 0)
-		close(t->intx_fd);
-	if (t->msi_fd >= 0)
-		close(t->msi_fd);
+	close_eventfds(t->intx_fd, t->msi_fd);
 }
 
 static void usage(FILE *f)
@@ -1030,12 +881,7 @@ int main(int argc, char **argv)
 
 		t.skip_reason = NULL;
 		r = tests[i].fn(&t);
-		if (r == SKIP)
-			printf("ok %zu - %s # SKIP %s\n", i + 1, tests[i].name,
-			       t.skip_reason);
-		else
-			printf("%sok %zu - %s\n", r == PASS ? "" : "not ",
-			       i + 1, tests[i].name);
+		tap_result(i + 1, tests[i].name, r, t.skip_reason);
 		failed += r == FAIL;
 	}
 	teardown(&t);

@@ -18,23 +18,18 @@
  * right after the access, without waiting.  "An interrupt" is waited for
  * in a bounded number of 1 ms polls, never timed.
  */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <linux/serial_reg.h>
 
 #include <uvfio/client.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "suite.h"
 
 /* What the kernel's mtty has; kept apart from devices/mtty on purpose. */
 #define CONFIG UVFIO_PCI_CONFIG_REGION_INDEX
@@ -56,8 +51,6 @@
 
 #define POLL_TRIES 2000 /* of 1 ms each */
 
-enum result { PASS, FAIL, SKIP, KNOWN };
-
 struct suite {
 	struct uvfio_client *c;
 	unsigned int ports;
@@ -65,35 +58,6 @@ struct suite {
 	int intx_fd, msi_fd;
 	const char *why; /* SKIP or KNOWN reason */
 };
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-}
-
-#define CHECK(cond, ...)                                      \
-	do {                                                  \
-		if (!(cond)) {                                \
-			diag("line %d: %s", __LINE__, #cond); \
-			diag(__VA_ARGS__);                    \
-			return FAIL;                          \
-		}                                             \
-	} while (0)
-
-/* Helpers print what went wrong and return non-zero; tests then fail. */
-#define TRY(expr)                    \
-	do {                         \
-		if (expr)            \
-			return FAIL; \
-	} while (0)
 
 /* A known gap of uvfio's PCI core: @cond says the value is exactly it. */
 #define GAP(cond, reason)                \
@@ -104,38 +68,13 @@ static void diag(const char *fmt, ...)
 		}                        \
 	} while (0)
 
-static void sleep_1ms(void)
-{
-	struct timespec ts = { .tv_nsec = 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* ---- Region access ---- */
-
-static int region_rw(struct suite *t, uint32_t index, uint64_t off, void *buf,
-		     size_t len, bool is_write)
-{
-	ssize_t n =
-		is_write ?
-			uvfio_client_region_write(t->c, index, off, buf, len) :
-			uvfio_client_region_read(t->c, index, off, buf, len);
-
-	if (n == (ssize_t)len)
-		return 0;
-	diag("%s of %zu bytes at 0x%llx of region %u: %s",
-	     is_write ? "write" : "read", len, (unsigned long long)off, index,
-	     n < 0 ? strerror((int)-n) : "short");
-	return -1;
-}
-
 /* Config space, little-endian, 1, 2 or 4 bytes. */
 static int cfg_rd(struct suite *t, unsigned int off, size_t len, uint32_t *v)
 {
 	uint8_t b[4] = { 0 };
 
 	*v = 0;
-	if (region_rw(t, CONFIG, off, b, len, false))
+	if (region_rw(t->c, CONFIG, off, b, len, false))
 		return -1;
 	for (size_t i = 0; i < len; i++)
 		*v |= (uint32_t)b[i] << (8 * i);
@@ -148,18 +87,18 @@ static int cfg_wr(struct suite *t, unsigned int off, size_t len, uint32_t v)
 
 	for (size_t i = 0; i < len; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	return region_rw(t, CONFIG, off, b, len, true);
+	return region_rw(t->c, CONFIG, off, b, len, true);
 }
 
 /* UART register @reg of port t->port (BAR t->port), one byte. */
 static int urd(struct suite *t, unsigned int reg, uint8_t *v)
 {
-	return region_rw(t, t->port, reg, v, 1, false);
+	return region_rw(t->c, t->port, reg, v, 1, false);
 }
 
 static int uwr(struct suite *t, unsigned int reg, uint8_t v)
 {
-	return region_rw(t, t->port, reg, &v, 1, true);
+	return region_rw(t->c, t->port, reg, &v, 1, true);
 }
 
 static int uexpect(struct suite *t, unsigned int reg, uint8_t want,
@@ -220,26 +159,11 @@ static int quiesce(struct suite *t)
 
 /* ---- Interrupts ---- */
 
-/* The eventfd's count, consumed; 0 if it was not signalled. */
-static uint64_t ev_take(int fd)
-{
-	eventfd_t v = 0;
-
-	if (eventfd_read(fd, &v))
-		return 0;
-	return v;
-}
-
 /* Wait (bounded) for @fd and expect exactly @want signals. */
 static int ev_expect(int fd, uint64_t want, const char *what)
 {
-	uint64_t n = 0;
+	uint64_t n = ev_poll(fd, POLL_TRIES);
 
-	for (int i = 0; i < POLL_TRIES && !n; i++) {
-		n = ev_take(fd);
-		if (!n)
-			sleep_1ms();
-	}
 	if (n == want)
 		return 0;
 	if (!n)
@@ -248,67 +172,6 @@ static int ev_expect(int fd, uint64_t want, const char *what)
 		diag("%s: %llu interrupts, expected %llu", what,
 		     (unsigned long long)n, (unsigned long long)want);
 	return -1;
-}
-
-/* Nothing signalled (by the accesses that already returned). */
-static int ev_none(int fd, const char *what)
-{
-	uint64_t n = ev_take(fd);
-
-	if (!n)
-		return 0;
-	diag("unexpected %s interrupt (count %llu)", what,
-	     (unsigned long long)n);
-	return -1;
-}
-
-static int set_irqs(struct suite *t, uint32_t index, uint32_t flags,
-		    uint32_t count, int fd)
-{
-	bool with_fd = flags & UVFIO_IRQ_SET_DATA_EVENTFD;
-	size_t size = sizeof(struct uvfio_irq_set) + (with_fd ? 4 : 0);
-	struct uvfio_irq_set *set = calloc(1, size);
-	int32_t fd32 = fd;
-	int ret;
-
-	if (!set) {
-		diag("out of memory");
-		return -ENOMEM;
-	}
-	*set = (struct uvfio_irq_set){ .argsz = (uint32_t)size,
-				       .flags = flags,
-				       .index = index,
-				       .count = count };
-	if (with_fd)
-		memcpy(set->data, &fd32, sizeof(fd32));
-	ret = uvfio_client_set_irqs(t->c, set);
-	if (ret)
-		diag("SET_IRQS index %u flags 0x%x count %u: %s", index, flags,
-		     count, strerror(-ret));
-	free(set);
-	return ret;
-}
-
-static int bind_eventfd(struct suite *t, uint32_t index, int fd)
-{
-	return set_irqs(t, index,
-			UVFIO_IRQ_SET_DATA_EVENTFD |
-				UVFIO_IRQ_SET_ACTION_TRIGGER,
-			1, fd);
-}
-
-static int irq_disable(struct suite *t, uint32_t index)
-{
-	return set_irqs(t, index,
-			UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_TRIGGER,
-			0, -1);
-}
-
-static int intx_unmask(struct suite *t)
-{
-	return set_irqs(t, INTX,
-			UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_UNMASK,
-			1, -1);
 }
 
 /*
@@ -323,7 +186,7 @@ static int intx_rearm(struct suite *t)
 		if (quiesce(t))
 			return -1;
 	t->port = port;
-	if (intx_unmask(t))
+	if (intx_unmask(t->c))
 		return -1;
 	return ev_none(t->intx_fd, "INTx (after quiescing)");
 }
@@ -569,7 +432,7 @@ static enum result test_cfg_vendor_bytes(struct suite *t)
 					  0x23, 0, 0, 0,    0x23, 0, 0, 0 };
 	uint8_t b[16];
 
-	TRY(region_rw(t, CONFIG, 0x40, b, sizeof(b), false));
+	TRY(region_rw(t->c, CONFIG, 0x40, b, sizeof(b), false));
 	if (!memcmp(b, want, sizeof(b)))
 		return PASS;
 	diag("0x40: %02x %02x %02x %02x %02x ... %02x", b[0], b[1], b[2], b[3],
@@ -585,7 +448,7 @@ static enum result test_cfg_string(struct suite *t)
 	uint8_t b[sizeof(want) - 1];
 	bool zero = true;
 
-	TRY(region_rw(t, CONFIG, 0x60, b, sizeof(b), false));
+	TRY(region_rw(t->c, CONFIG, 0x60, b, sizeof(b), false));
 	if (!memcmp(b, want, sizeof(b)))
 		return PASS;
 	for (size_t i = 0; i < sizeof(b); i++)
@@ -821,7 +684,7 @@ static enum result test_ports_apart(struct suite *t)
 static enum result test_msi_rdi(struct suite *t)
 {
 	TRY(quiesce(t));
-	TRY(bind_eventfd(t, MSI, t->msi_fd));
+	TRY(bind_eventfd(t->c, MSI, t->msi_fd));
 	TRY(ev_none(t->msi_fd, "MSI (bind)"));
 	TRY(uwr(t, UART_IER, UART_IER_RDI));
 	TRY(uwrite_str(t, "VFIO!"));
@@ -897,7 +760,7 @@ static enum result test_msi_quiet(struct suite *t)
 
 static enum result test_msi_loopback(struct suite *t)
 {
-	TRY(set_irqs(t, MSI,
+	TRY(set_irqs(t->c, MSI,
 		     UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_TRIGGER, 1,
 		     -1));
 	TRY(ev_expect(t->msi_fd, 1, "MSI (SET_IRQS loopback)"));
@@ -922,7 +785,7 @@ static enum result test_msi_port1(struct suite *t)
 
 static enum result test_msi_off(struct suite *t)
 {
-	TRY(irq_disable(t, MSI));
+	TRY(irq_disable(t->c, MSI));
 	TRY(quiesce(t));
 	TRY(uwr(t, UART_IER, UART_IER_THRI));
 	TRY(ev_none(t->msi_fd, "MSI (disabled)"));
@@ -935,7 +798,7 @@ static enum result test_intx_rdi(struct suite *t)
 	for (t->port = 0; t->port < t->ports; t->port++)
 		TRY(quiesce(t));
 	t->port = 0;
-	TRY(bind_eventfd(t, INTX, t->intx_fd));
+	TRY(bind_eventfd(t->c, INTX, t->intx_fd));
 	TRY(ev_none(t->intx_fd, "INTx (bind)"));
 	TRY(uwr(t, UART_IER, UART_IER_RDI));
 	TRY(uwr(t, UART_TX, 'i'));
@@ -952,7 +815,7 @@ static enum result test_intx_automask(struct suite *t)
 	TRY(uwr(t, UART_TX, 'j'));
 	TRY(ev_none(t->intx_fd, "INTx (automasked)"));
 	TRY(urd(t, UART_RX, &v));
-	TRY(intx_unmask(t));
+	TRY(intx_unmask(t->c));
 	TRY(ev_none(t->intx_fd, "INTx (UNMASK, nothing pending)"));
 	TRY(uwr(t, UART_TX, 'k'));
 	TRY(ev_expect(t->intx_fd, 1, "INTx (after UNMASK)"));
@@ -998,7 +861,7 @@ static enum result test_intx_port1(struct suite *t)
 
 static enum result test_intx_off(struct suite *t)
 {
-	TRY(irq_disable(t, INTX));
+	TRY(irq_disable(t->c, INTX));
 	TRY(uwr(t, UART_IER, UART_IER_THRI));
 	TRY(ev_none(t->intx_fd, "INTx (disabled)"));
 	TRY(quiesce(t));
@@ -1132,22 +995,8 @@ static void run(struct suite *t, const struct test *test, unsigned int port,
 	} else {
 		r = test->fn(t);
 	}
-	n_run++;
-	switch (r) {
-	case PASS:
-		printf("ok %u - %s\n", n_run, name);
-		break;
-	case SKIP:
-		printf("ok %u - %s # SKIP %s\n", n_run, name, t->why);
-		break;
-	case KNOWN:
-		printf("not ok %u - %s # TODO %s\n", n_run, name, t->why);
-		break;
-	case FAIL:
-		printf("not ok %u - %s\n", n_run, name);
-		n_failed++;
-		break;
-	}
+	tap_result(++n_run, name, r, t->why);
+	n_failed += r == FAIL;
 }
 
 static int setup(struct suite *t, const char *name)
@@ -1156,17 +1005,8 @@ static int setup(struct suite *t, const char *name)
 	uint64_t size, off;
 	uint32_t flags;
 
-	t->intx_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	t->msi_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (t->intx_fd < 0 || t->msi_fd < 0) {
-		printf("Bail out! eventfd: %s\n", strerror(errno));
+	if (suite_open(name, &t->c, &t->intx_fd, &t->msi_fd))
 		return -1;
-	}
-	t->c = uvfio_client_open(name, NULL);
-	if (!t->c) {
-		printf("Bail out! cannot open %s: %s\n", name, strerror(errno));
-		return -1;
-	}
 	/* The kernel's mtty checks irq indexes against a GET_INFO done. */
 	if (uvfio_client_device_info(t->c, &info)) {
 		printf("Bail out! GET_INFO failed\n");
@@ -1184,18 +1024,10 @@ static int setup(struct suite *t, const char *name)
 static void teardown(struct suite *t)
 {
 	if (t->c) {
-		uvfio_client_set_irqs(
-			t->c, &(struct uvfio_irq_set){
-				      .argsz = sizeof(struct uvfio_irq_set),
-				      .flags = UVFIO_IRQ_SET_DATA_NONE |
-					       UVFIO_IRQ_SET_ACTION_TRIGGER,
-				      .index = MSI });
+		msi_off_quietly(t->c);
 		uvfio_client_close(t->c);
 	}
-	if (t->intx_fd >= 0)
-		close(t->intx_fd);
-	if (t->msi_fd >= 0)
-		close(t->msi_fd);
+	close_eventfds(t->intx_fd, t->msi_fd);
 }
 
 int main(int argc, char **argv)

@@ -18,8 +18,8 @@
 #include <uvfio/dma.h>
 #include <uvfio/migration.h>
 
+#include "../device-test.h"
 #include "edu/edu.h"
-#include "test-util.h"
 
 #define BAR0 UVFIO_PCI_BAR0_REGION_INDEX
 #define CONFIG UVFIO_PCI_CONFIG_REGION_INDEX
@@ -39,33 +39,12 @@ struct fx {
 	int memfd;
 	uint8_t *ram; /* the guest memory mapped at IOVA */
 	int intx, msi;
-	unsigned int warnings;
-	char last[512];
-	char log[8192]; /* every error and warning since the last clear */
-	size_t log_len;
+	struct dev_log log;
 	/* message-based memory at MSG_IOVA */
 	uint8_t msg_mem[2 * 4096];
 	unsigned int msg_calls;
 	unsigned int msg_fail_at; /* fail the n-th call (1-based), 0 never */
 };
-
-static void sink(void *opaque, enum uvfio_log_level level, const char *name,
-		 const char *msg)
-{
-	struct fx *f = opaque;
-
-	(void)name;
-	if (level <= UVFIO_LOG_WARNING) {
-		int n;
-
-		f->warnings++;
-		snprintf(f->last, sizeof(f->last), "%s", msg);
-		n = snprintf(f->log + f->log_len, sizeof(f->log) - f->log_len,
-			     "%s\n", msg);
-		if (n > 0 && (size_t)n < sizeof(f->log) - f->log_len)
-			f->log_len += (size_t)n;
-	}
-}
 
 static int msg_handler(void *opaque, uint64_t iova, void *buf, size_t len,
 		       bool is_write)
@@ -92,7 +71,7 @@ static struct fx *fx_new(const char *name)
 	assert_non_null(f->pci);
 	f->dev = uvfio_pci_device(f->pci);
 	f->dma = uvfio_device_dma(f->dev);
-	uvfio_device_set_log(f->dev, sink, f, UVFIO_LOG_DEBUG);
+	dev_log_attach(f->dev, &f->log);
 	uvfio_dma_set_msg_handler(f->dma, msg_handler, f);
 	f->memfd = memfd_create("edu-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(f->memfd >= 0);
@@ -179,49 +158,6 @@ static void set_master(struct fx *f, bool on)
 	wr(f, CONFIG, 0x04, 2, cmd);
 }
 
-static void set_irqs(struct fx *f, unsigned int index, uint32_t flags,
-		     uint32_t count, int fd, int expect)
-{
-	bool with_fd = flags & UVFIO_IRQ_SET_DATA_EVENTFD;
-	size_t size = sizeof(struct uvfio_irq_set) + (with_fd ? 4 : 0);
-	struct uvfio_irq_set *set = calloc(1, size);
-	int32_t fd32 = fd;
-
-	assert_non_null(set);
-	*set = (struct uvfio_irq_set){ .argsz = (uint32_t)size,
-				       .flags = flags,
-				       .index = index,
-				       .count = count };
-	if (with_fd)
-		memcpy(set->data, &fd32, sizeof(fd32));
-	assert_int_equal(uvfio_device_set_irqs(f->dev, set), expect);
-	free(set);
-}
-
-static void bind(struct fx *f, unsigned int index, int fd)
-{
-	set_irqs(f, index,
-		 UVFIO_IRQ_SET_DATA_EVENTFD | UVFIO_IRQ_SET_ACTION_TRIGGER, 1,
-		 fd, 0);
-}
-
-static void unmask_intx(struct fx *f)
-{
-	set_irqs(f, INTX, UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_UNMASK,
-		 1, -1, 0);
-}
-
-/* Start a transfer; edu finishes it before the write returns. */
-static void dma(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt,
-		uint64_t cmd)
-{
-	wr(f, BAR0, EDU_REG_DMA_SRC, 8, src);
-	wr(f, BAR0, EDU_REG_DMA_DST, 8, dst);
-	wr(f, BAR0, EDU_REG_DMA_CNT, 8, cnt);
-	wr(f, BAR0, EDU_REG_DMA_CMD, 8, cmd);
-	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), cmd & ~1ull);
-}
-
 /* Start a transfer and leave it be (a stopped edu holds it). */
 static void dma_start(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt,
 		      uint64_t cmd)
@@ -230,6 +166,14 @@ static void dma_start(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt,
 	wr(f, BAR0, EDU_REG_DMA_DST, 8, dst);
 	wr(f, BAR0, EDU_REG_DMA_CNT, 8, cnt);
 	wr(f, BAR0, EDU_REG_DMA_CMD, 8, cmd);
+}
+
+/* Start a transfer; edu finishes it before the write returns. */
+static void dma(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt,
+		uint64_t cmd)
+{
+	dma_start(f, src, dst, cnt, cmd);
+	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), cmd & ~1ull);
 }
 
 static void fill(uint8_t *p, size_t len, unsigned int seed)
@@ -473,10 +417,10 @@ static void test_intx(void **state)
 	set_reg(f, EDU_REG_IRQ_RAISE, 0x40);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0x40);
 	/* Still asserted: binding delivers it. */
-	bind(f, INTX, f->intx);
+	irq_bind(f->dev, INTX, f->intx);
 	assert_int_equal(test_eventfd_count(f->intx), 1);
 	set_reg(f, EDU_REG_IRQ_ACK, 0x40);
-	unmask_intx(f);
+	intx_unmask(f->dev);
 	assert_int_equal(test_eventfd_count(f->intx), 0);
 
 	/* Raising 0 with nothing pending raises nothing. */
@@ -491,17 +435,17 @@ static void test_intx(void **state)
 	set_reg(f, EDU_REG_IRQ_ACK, 0x1);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0x4);
 	/* A cause left: UNMASK delivers again. */
-	unmask_intx(f);
+	intx_unmask(f->dev);
 	assert_int_equal(test_eventfd_count(f->intx), 1);
 	set_reg(f, EDU_REG_IRQ_ACK, 0xffffffff);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0);
-	unmask_intx(f);
+	intx_unmask(f->dev);
 	assert_int_equal(test_eventfd_count(f->intx), 0);
 
 	set_reg(f, EDU_REG_IRQ_RAISE, 0x2);
 	assert_int_equal(test_eventfd_count(f->intx), 1);
 	set_reg(f, EDU_REG_IRQ_ACK, 0x2);
-	unmask_intx(f);
+	intx_unmask(f->dev);
 	assert_int_equal(test_eventfd_count(f->intx), 0);
 	assert_int_equal(test_eventfd_count(f->msi), 0);
 }
@@ -510,14 +454,14 @@ static void test_fact_irq(void **state)
 {
 	struct fx *f = *state;
 
-	bind(f, INTX, f->intx);
+	irq_bind(f->dev, INTX, f->intx);
 	set_reg(f, EDU_REG_STATUS, EDU_STATUS_IRQFACT);
 	set_reg(f, EDU_REG_FACT, 7);
 	assert_int_equal(test_eventfd_count(f->intx), 1);
 	assert_int_equal(reg(f, EDU_REG_FACT), 5040);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_FACT);
 	set_reg(f, EDU_REG_IRQ_ACK, EDU_IRQ_FACT);
-	unmask_intx(f);
+	intx_unmask(f->dev);
 	set_reg(f, EDU_REG_STATUS, 0);
 	set_reg(f, EDU_REG_FACT, 4);
 	assert_int_equal(reg(f, EDU_REG_FACT), 24);
@@ -529,15 +473,15 @@ static void test_msi(void **state)
 {
 	struct fx *f = *state;
 
-	bind(f, INTX, f->intx);
+	irq_bind(f->dev, INTX, f->intx);
 	/* One of INTx and MSI at a time. */
-	set_irqs(f, MSI,
-		 UVFIO_IRQ_SET_DATA_EVENTFD | UVFIO_IRQ_SET_ACTION_TRIGGER, 1,
-		 f->msi, -EINVAL);
-	set_irqs(f, INTX,
-		 UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_TRIGGER, 0, -1,
-		 0);
-	bind(f, MSI, f->msi);
+	assert_int_equal(irq_set(f->dev, MSI,
+				 UVFIO_IRQ_SET_DATA_EVENTFD |
+					 UVFIO_IRQ_SET_ACTION_TRIGGER,
+				 1, f->msi),
+			 -EINVAL);
+	irq_disable(f->dev, INTX);
+	irq_bind(f->dev, MSI, f->msi);
 
 	set_reg(f, EDU_REG_IRQ_RAISE, 0x1);
 	assert_int_equal(test_eventfd_count(f->msi), 1);
@@ -595,7 +539,7 @@ static void test_dma(void **state)
 	assert_memory_equal(f->ram + 0x2ff8, f->ram + 0xff0, 0x20);
 	/* A zero count completes, moving nothing. */
 	dma(f, IOVA, EDU_DMA_START + 4096, 0, EDU_DMA_RUN);
-	assert_int_equal(f->warnings, 0);
+	assert_int_equal(f->log.warnings, 0);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0);
 }
 
@@ -652,13 +596,13 @@ static void test_dma_irq_intx(void **state)
 	struct fx *f = *state;
 
 	set_master(f, true);
-	bind(f, INTX, f->intx);
+	irq_bind(f->dev, INTX, f->intx);
 	dma(f, IOVA, EDU_DMA_START, 8, EDU_DMA_RUN | EDU_DMA_IRQ);
 	assert_int_equal(test_eventfd_count(f->intx), 1);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
 	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), EDU_DMA_IRQ);
 	set_reg(f, EDU_REG_IRQ_ACK, EDU_IRQ_DMA);
-	unmask_intx(f);
+	intx_unmask(f->dev);
 	assert_int_equal(test_eventfd_count(f->intx), 0);
 }
 
@@ -685,8 +629,8 @@ static void test_dma_messages(void **state)
 	dma(f, MSG_IOVA + 4096 - 32, EDU_DMA_START, 64,
 	    EDU_DMA_RUN | EDU_DMA_IRQ);
 	assert_int_equal(f->msg_calls, 2);
-	assert_int_equal(f->warnings, 1);
-	assert_non_null(strstr(f->last, "failed"));
+	assert_int_equal(f->log.warnings, 1);
+	assert_non_null(strstr(f->log.last, "failed"));
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
 	set_reg(f, EDU_REG_IRQ_ACK, EDU_IRQ_DMA);
 	f->msg_fail_at = 0;
@@ -708,18 +652,18 @@ static void test_dma_unmapped(void **state)
 	/* Buffer -> nowhere, and -> a range that leaves the window. */
 	dma(f, EDU_DMA_START, 0x800000, 256,
 	    EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
-	assert_int_equal(f->warnings, 1);
-	assert_non_null(strstr(f->last, "Bad address"));
+	assert_int_equal(f->log.warnings, 1);
+	assert_non_null(strstr(f->log.last, "Bad address"));
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
 	dma(f, EDU_DMA_START, IOVA + RAM_SIZE - 128, 256,
 	    EDU_DMA_RUN | EDU_DMA_TO_RAM);
-	assert_int_equal(f->warnings, 2);
+	assert_int_equal(f->log.warnings, 2);
 	assert_memory_equal(f->ram, before, RAM_SIZE);
 
 	/* Nowhere -> buffer: the buffer keeps its bytes. */
 	dma(f, 0x800000, EDU_DMA_START, 256, EDU_DMA_RUN);
 	dma(f, IOVA + RAM_SIZE - 128, EDU_DMA_START, 256, EDU_DMA_RUN);
-	assert_int_equal(f->warnings, 4);
+	assert_int_equal(f->log.warnings, 4);
 	read_buffer(f, 0, buf, sizeof(buf));
 	assert_memory_equal(buf, want, sizeof(buf));
 
@@ -747,9 +691,9 @@ static void test_dma_read_only(void **state)
 	fill(f->ram, 64, 6);
 	memset(f->ram + 0x1000, 0xaa, 64);
 	dma(f, IOVA, EDU_DMA_START, 64, EDU_DMA_RUN);
-	assert_int_equal(f->warnings, 0);
+	assert_int_equal(f->log.warnings, 0);
 	dma(f, EDU_DMA_START, IOVA + 0x1000, 64, EDU_DMA_RUN | EDU_DMA_TO_RAM);
-	assert_int_equal(f->warnings, 1);
+	assert_int_equal(f->log.warnings, 1);
 	assert_all(f->ram + 0x1000, 0xaa, 64);
 }
 
@@ -777,11 +721,11 @@ static void test_dma_out_of_range(void **state)
 	memset(f->ram + 0x1000, 0xaa, 0x1000);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		dma(f, IOVA, bad[i].buf, bad[i].cnt, EDU_DMA_RUN | EDU_DMA_IRQ);
-		assert_int_equal(f->warnings, 2 * i + 1);
-		assert_non_null(strstr(f->last, "outside the buffer"));
+		assert_int_equal(f->log.warnings, 2 * i + 1);
+		assert_non_null(strstr(f->log.last, "outside the buffer"));
 		dma(f, bad[i].buf, IOVA + 0x1000, bad[i].cnt,
 		    EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
-		assert_int_equal(f->warnings, 2 * i + 2);
+		assert_int_equal(f->log.warnings, 2 * i + 2);
 		/* Completed all the same, interrupt included. */
 		assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
 		set_reg(f, EDU_REG_IRQ_ACK, EDU_IRQ_DMA);
@@ -801,12 +745,12 @@ static void test_dma_bus_master(void **state)
 	fill(f->ram, 32, 9);
 	memset(f->ram + 0x1000, 0xaa, 32);
 	dma(f, IOVA, EDU_DMA_START, 32, EDU_DMA_RUN | EDU_DMA_IRQ);
-	assert_int_equal(f->warnings, 1);
-	assert_non_null(strstr(f->last, "Bus Master"));
+	assert_int_equal(f->log.warnings, 1);
+	assert_non_null(strstr(f->log.last, "Bus Master"));
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
 	set_reg(f, EDU_REG_IRQ_ACK, EDU_IRQ_DMA);
 	dma(f, EDU_DMA_START, IOVA + 0x1000, 32, EDU_DMA_RUN | EDU_DMA_TO_RAM);
-	assert_int_equal(f->warnings, 2);
+	assert_int_equal(f->log.warnings, 2);
 	assert_all(f->ram + 0x1000, 0xaa, 32);
 
 	set_master(f, true);
@@ -815,7 +759,7 @@ static void test_dma_bus_master(void **state)
 	dma(f, IOVA, EDU_DMA_START, 32, EDU_DMA_RUN);
 	read_buffer(f, 0, buf, sizeof(buf));
 	assert_memory_equal(buf, f->ram, sizeof(buf));
-	assert_int_equal(f->warnings, 2);
+	assert_int_equal(f->log.warnings, 2);
 }
 
 static void test_dma_mask(void **state)
@@ -827,8 +771,8 @@ static void test_dma_mask(void **state)
 	fill(f->ram, 16, 10);
 	/* 28 address bits: the upper ones are dropped, as QEMU's edu does. */
 	dma(f, (1ull << 28) | IOVA, EDU_DMA_START, 16, EDU_DMA_RUN);
-	assert_int_equal(f->warnings, 1);
-	assert_non_null(strstr(f->last, "clamped"));
+	assert_int_equal(f->log.warnings, 1);
+	assert_non_null(strstr(f->log.last, "clamped"));
 	read_buffer(f, 0, buf, sizeof(buf));
 	assert_memory_equal(buf, f->ram, sizeof(buf));
 }
@@ -847,7 +791,7 @@ static void test_dma_regs(void **state)
 	/* A command without RUN is ignored; nothing started. */
 	wr(f, BAR0, EDU_REG_DMA_CMD, 8, EDU_DMA_TO_RAM | EDU_DMA_IRQ);
 	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), 0);
-	assert_int_equal(f->warnings, 0);
+	assert_int_equal(f->log.warnings, 0);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), 0);
 }
 
@@ -882,96 +826,11 @@ static void test_reset(void **state)
 
 /* ---- migration: helpers ---- */
 
-#define ST_STOP UVFIO_DEVICE_STATE_STOP
-#define ST_RUNNING UVFIO_DEVICE_STATE_RUNNING
-#define ST_STOP_COPY UVFIO_DEVICE_STATE_STOP_COPY
-#define ST_RESUMING UVFIO_DEVICE_STATE_RESUMING
-#define ST_RUNNING_P2P UVFIO_DEVICE_STATE_RUNNING_P2P
-#define ST_PRE_COPY UVFIO_DEVICE_STATE_PRE_COPY
-#define ST_PRE_COPY_P2P UVFIO_DEVICE_STATE_PRE_COPY_P2P
+/* Migration data is read in odd pieces of this size. */
+#define READ_PIECE 333
 
-#define STREAM_MAX (64 * 1024)
 #define SEC_REGS 1
 #define SEC_BUF 2
-
-static int mig_set(struct fx *f, uint32_t st)
-{
-	struct {
-		struct uvfio_device_feature hdr;
-		struct uvfio_device_feature_mig_state st;
-	} req = { { .argsz = sizeof(req),
-		    .flags = UVFIO_DEVICE_FEATURE_SET |
-			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
-		  { .device_state = st } };
-
-	return uvfio_device_feature(f->dev, &req.hdr);
-}
-
-static uint32_t mig_get(struct fx *f)
-{
-	struct {
-		struct uvfio_device_feature hdr;
-		struct uvfio_device_feature_mig_state st;
-	} req = { { .argsz = sizeof(req),
-		    .flags = UVFIO_DEVICE_FEATURE_GET |
-			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
-		  { 0 } };
-
-	assert_int_equal(uvfio_device_feature(f->dev, &req.hdr), 0);
-	return req.st.device_state;
-}
-
-static void mig_go(struct fx *f, uint32_t st)
-{
-	assert_int_equal(mig_set(f, st), 0);
-	assert_int_equal(mig_get(f), st);
-}
-
-/* Read what the session has now, in odd pieces; stops at 0 or -ENOMSG. */
-static size_t mig_read(struct fx *f, uint8_t *out, size_t max)
-{
-	uint64_t session = uvfio_migration_session(f->dev);
-	size_t got = 0;
-
-	for (;;) {
-		size_t want = max - got < 333 ? max - got : 333;
-		ssize_t n =
-			uvfio_migration_read(f->dev, session, out + got, want);
-
-		if (n == 0 || n == -ENOMSG)
-			return got;
-		assert_true(n > 0);
-		got += (size_t)n;
-		assert_true(got < max);
-	}
-}
-
-/* The complete stop-copy stream of @f, which is left in STOP_COPY. */
-static size_t mig_save(struct fx *f, uint8_t *out)
-{
-	mig_go(f, ST_STOP_COPY);
-	return mig_read(f, out, STREAM_MAX);
-}
-
-/* Feed @len bytes to RESUMING: the write's result. */
-static ssize_t mig_feed(struct fx *f, const uint8_t *s, size_t len)
-{
-	uint64_t session;
-
-	mig_go(f, ST_RESUMING);
-	session = uvfio_migration_session(f->dev);
-	assert_true(session != 0);
-	if (!len)
-		return 0;
-	return uvfio_migration_write(f->dev, session, s, len);
-}
-
-/* Load a stream and commit it: the device is left in STOP. */
-static void mig_load(struct fx *f, const uint8_t *s, size_t len)
-{
-	assert_int_equal(mig_feed(f, s, len), (ssize_t)len);
-	mig_go(f, ST_STOP);
-}
 
 /* Every register, as the guest reads it. */
 #define NR_REGS 9
@@ -1008,141 +867,18 @@ static void read_whole_buffer(struct fx *f, uint8_t out[EDU_DMA_SIZE])
 	read_buffer(f, 0, out, EDU_DMA_SIZE);
 }
 
-static void log_clear(struct fx *f)
-{
-	f->log_len = 0;
-	f->log[0] = 0;
-}
-
-/* ---- the stream, as docs/migration-stream.md lays it out ---- */
-
-static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t n)
-{
-	crc = ~crc;
-	while (n--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78u & -(crc & 1));
-	}
-	return ~crc;
-}
-
-static uint64_t le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-struct sec {
-	size_t off; /* of the section header in the stream */
-	uint16_t kind, type;
-	uint8_t phase;
-	size_t len;
-	const uint8_t *data;
-};
-
-/* Split a well-formed stream into its sections; returns how many. */
-static size_t parse(const uint8_t *s, size_t len, struct sec *out, size_t max)
-{
-	size_t pos = (size_t)le(s + 12, 4), n = 0;
-
-	while (pos < len) {
-		assert_true(n < max && pos + 24 <= len);
-		out[n] = (struct sec){ .off = pos,
-				       .kind = (uint16_t)le(s + pos, 2),
-				       .type = (uint16_t)le(s + pos + 2, 2),
-				       .phase = s[pos + 4],
-				       .len = (size_t)le(s + pos + 12, 8),
-				       .data = s + pos + 20 };
-		pos += 24 + out[n].len;
-		n++;
-	}
-	assert_int_equal(pos, len);
-	return n;
-}
-
-/* Recompute the CRC of the section at @off after its payload was patched. */
-static void reseal(uint8_t *s, size_t off)
-{
-	size_t len = (size_t)le(s + off + 12, 8);
-
-	put_le(s + off + 20 + len, crc32c(0, s + off, 20 + len), 4);
-}
-
-/* A stream builder: a copy of a real header, then sections, then END. */
-struct builder {
-	uint8_t s[STREAM_MAX];
-	size_t len;
-	uint32_t seq;
-};
-
-static void build_start(struct builder *b, const uint8_t *real)
-{
-	b->len = (size_t)le(real + 12, 4);
-	memcpy(b->s, real, b->len);
-	b->seq = 0;
-}
-
-static void build_section(struct builder *b, uint16_t kind, uint16_t type,
-			  uint8_t phase, const void *data, size_t len)
-{
-	uint8_t *p = b->s + b->len;
-
-	assert_true(b->len + 24 + len <= sizeof(b->s));
-	memset(p, 0, 20);
-	put_le(p, kind, 2);
-	put_le(p + 2, type, 2);
-	p[4] = phase;
-	put_le(p + 8, b->seq++, 4);
-	put_le(p + 12, len, 8);
-	if (len)
-		memcpy(p + 20, data, len);
-	b->len += 24 + len;
-	reseal(b->s, (size_t)(p - b->s));
-}
-
-static void build_data(struct builder *b, uint16_t type, uint8_t phase,
-		       const void *data, size_t len)
-{
-	build_section(b, 1, type, phase, data, len);
-}
-
-static void build_end(struct builder *b)
-{
-	build_section(b, 2, 0, 0, NULL, 0);
-}
-
 /* ---- migration ---- */
 
 static void test_mig_features(void **state)
 {
 	struct fx *f = *state;
-	struct {
-		struct uvfio_device_feature hdr;
-		uint64_t v;
-	} req = { { .argsz = sizeof(req),
-		    .flags = UVFIO_DEVICE_FEATURE_GET |
-			     UVFIO_DEVICE_FEATURE_MIGRATION },
-		  0 };
 
-	assert_int_equal(uvfio_device_feature(f->dev, &req.hdr), 0);
-	assert_int_equal(req.v, UVFIO_MIGRATION_STOP_COPY |
-					UVFIO_MIGRATION_P2P |
-					UVFIO_MIGRATION_PRE_COPY);
-	req.hdr.flags = UVFIO_DEVICE_FEATURE_GET |
-			UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE;
-	assert_int_equal(uvfio_device_feature(f->dev, &req.hdr), 0);
-	assert_true(req.v >= 64 + 4 + EDU_DMA_SIZE);
-	assert_int_equal(mig_get(f), ST_RUNNING);
+	assert_int_equal(feature_u64(f->dev, UVFIO_DEVICE_FEATURE_MIGRATION),
+			 UVFIO_MIGRATION_STOP_COPY | UVFIO_MIGRATION_P2P |
+				 UVFIO_MIGRATION_PRE_COPY);
+	assert_true(feature_u64(f->dev, UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE) >=
+		    64 + 4 + EDU_DMA_SIZE);
+	assert_int_equal(mig_get(f->dev), ST_RUNNING);
 }
 
 /* Registers worth migrating: every one differs from power-on. */
@@ -1177,7 +913,7 @@ static void test_mig_round_trip(void **state)
 	memcpy(want, src->ram, sizeof(want));
 	read_regs(src, regs);
 	assert_int_equal(regs[4], EDU_IRQ_FACT | EDU_IRQ_DMA | 0x40);
-	len = mig_save(src, stream);
+	len = mig_save(src->dev, stream, READ_PIECE);
 	/* Header, the registers, the whole buffer, END. */
 	assert_int_equal(parse(stream, len, secs, 8), 3);
 	assert_int_equal(secs[0].type, SEC_REGS);
@@ -1191,24 +927,24 @@ static void test_mig_round_trip(void **state)
 	/* Saving changed nothing. */
 	assert_regs(src, regs);
 
-	bind(dst, INTX, dst->intx);
-	mig_load(dst, stream, len);
+	irq_bind(dst->dev, INTX, dst->intx);
+	mig_load(dst->dev, stream, len);
 	assert_regs(dst, regs);
 	/* Stopped: the pending causes are not signalled yet... */
 	assert_int_equal(test_eventfd_count(dst->intx), 0);
 	/* ...running, they are, once. */
-	mig_go(dst, ST_RUNNING);
+	mig_go(dst->dev, ST_RUNNING);
 	assert_int_equal(test_eventfd_count(dst->intx), 1);
 	assert_regs(dst, regs);
 	read_whole_buffer(dst, got);
 	assert_memory_equal(got, want, sizeof(got));
 
 	/* The source is unchanged too, and runs on. */
-	mig_go(src, ST_RUNNING);
+	mig_go(src->dev, ST_RUNNING);
 	assert_regs(src, regs);
 	read_whole_buffer(src, got);
 	assert_memory_equal(got, want, sizeof(got));
-	assert_int_equal(dst->warnings + src->warnings, 0);
+	assert_int_equal(dst->log.warnings + src->log.warnings, 0);
 	fx_free(dst);
 }
 
@@ -1220,34 +956,32 @@ static void test_mig_irq_reraise(void **state)
 	size_t len;
 
 	set_reg(src, EDU_REG_IRQ_RAISE, 0x4);
-	len = mig_save(src, stream);
-	bind(dst, MSI, dst->msi);
-	mig_load(dst, stream, len);
+	len = mig_save(src->dev, stream, READ_PIECE);
+	irq_bind(dst->dev, MSI, dst->msi);
+	mig_load(dst->dev, stream, len);
 	assert_int_equal(test_eventfd_count(dst->msi), 0);
-	mig_go(dst, ST_RUNNING_P2P);
+	mig_go(dst->dev, ST_RUNNING_P2P);
 	assert_int_equal(test_eventfd_count(dst->msi), 0);
-	mig_go(dst, ST_RUNNING);
+	mig_go(dst->dev, ST_RUNNING);
 	assert_int_equal(test_eventfd_count(dst->msi), 1);
 	assert_int_equal(reg(dst, EDU_REG_IRQ_STATUS), 0x4);
 
 	/* Nothing pending: nothing signalled, and INTx drops. */
-	mig_go(src, ST_RUNNING);
+	mig_go(src->dev, ST_RUNNING);
 	set_reg(src, EDU_REG_IRQ_ACK, 0x4);
-	len = mig_save(src, stream);
-	set_irqs(dst, MSI,
-		 UVFIO_IRQ_SET_DATA_NONE | UVFIO_IRQ_SET_ACTION_TRIGGER, 0, -1,
-		 0);
-	bind(dst, INTX, dst->intx);
+	len = mig_save(src->dev, stream, READ_PIECE);
+	irq_disable(dst->dev, MSI);
+	irq_bind(dst->dev, INTX, dst->intx);
 	set_reg(dst, EDU_REG_IRQ_RAISE, 0x4);
 	assert_int_equal(test_eventfd_count(dst->intx), 1);
 	assert_int_equal(rd(dst, CONFIG, 0x06, 2) & 0x0008, 0x0008);
-	mig_load(dst, stream, len);
+	mig_load(dst->dev, stream, len);
 	/* Stopped, the line stays as it was. */
 	assert_int_equal(rd(dst, CONFIG, 0x06, 2) & 0x0008, 0x0008);
-	mig_go(dst, ST_RUNNING);
+	mig_go(dst->dev, ST_RUNNING);
 	assert_int_equal(reg(dst, EDU_REG_IRQ_STATUS), 0);
 	assert_int_equal(rd(dst, CONFIG, 0x06, 2) & 0x0008, 0);
-	unmask_intx(dst);
+	intx_unmask(dst->dev);
 	assert_int_equal(test_eventfd_count(dst->intx), 0);
 	assert_int_equal(test_eventfd_count(dst->msi), 0);
 	fx_free(dst);
@@ -1278,18 +1012,6 @@ static unsigned int blocks_of(const struct sec *secs, size_t n, uint8_t phase,
 	return mask;
 }
 
-static uint64_t precopy_dirty(struct fx *f)
-{
-	struct uvfio_precopy_info info = { .argsz = sizeof(info) };
-
-	assert_int_equal(uvfio_migration_precopy_info(
-				 f->dev, uvfio_migration_session(f->dev),
-				 &info),
-			 0);
-	assert_int_equal(info.initial_bytes, 0);
-	return info.dirty_bytes;
-}
-
 /*
  * One pre-copy round: what changed comes as DIRTY sections (the registers
  * if any changed, the blocks a DMA wrote), appended to @stream.
@@ -1304,8 +1026,8 @@ static void dirty_round(struct fx *f, uint8_t *stream, size_t *len,
 	struct sec secs[64];
 	bool regs;
 
-	assert_int_equal(precopy_dirty(f), expect);
-	*len += mig_read(f, stream + *len, STREAM_MAX - *len);
+	assert_int_equal(mig_precopy_dirty(f->dev), expect);
+	*len += mig_read(f->dev, stream + *len, STREAM_MAX - *len, READ_PIECE);
 	if (!expect) {
 		assert_int_equal(*len, before);
 		return;
@@ -1315,7 +1037,7 @@ static void dirty_round(struct fx *f, uint8_t *stream, size_t *len,
 	assert_int_equal(blocks_of(secs, n, UVFIO_MIG_DIRTY, before, &regs),
 			 want_blocks);
 	assert_int_equal(regs, want_regs);
-	assert_int_equal(precopy_dirty(f), 0);
+	assert_int_equal(mig_precopy_dirty(f->dev), 0);
 	assert_int_equal(uvfio_migration_read(f->dev,
 					      uvfio_migration_session(f->dev),
 					      stream + *len, 16),
@@ -1334,14 +1056,14 @@ static void test_mig_precopy(void **state)
 	bool has_regs;
 
 	make_busy(src, 2);
-	mig_go(src, ST_PRE_COPY);
+	mig_go(src->dev, ST_PRE_COPY);
 	assert_int_equal(uvfio_migration_precopy_info(
 				 src->dev, uvfio_migration_session(src->dev),
 				 &info),
 			 0);
 	assert_true(info.initial_bytes > 64 + EDU_DMA_SIZE);
 	assert_int_equal(info.dirty_bytes, 0);
-	len = mig_read(src, stream, STREAM_MAX);
+	len = mig_read(src->dev, stream, STREAM_MAX, READ_PIECE);
 	assert_int_equal(len, info.initial_bytes);
 	n = parse(stream, len, secs, 64);
 	assert_int_equal(blocks_of(secs, n, UVFIO_MIG_INITIAL, 0, &has_regs),
@@ -1372,19 +1094,19 @@ static void test_mig_precopy(void **state)
 	dirty_round(src, stream, &len, true, 0);
 	/* PRE_COPY_P2P stops the device: a transfer waits (registers
 	 * only), and happens back in PRE_COPY (its block). */
-	mig_go(src, ST_PRE_COPY_P2P);
+	mig_go(src->dev, ST_PRE_COPY_P2P);
 	fill(src->ram, 32, 22);
 	dma_start(src, IOVA, EDU_DMA_START + 700, 32, EDU_DMA_RUN);
 	dirty_round(src, stream, &len, true, 0);
-	mig_go(src, ST_PRE_COPY);
+	mig_go(src->dev, ST_PRE_COPY);
 	assert_int_equal(rd(src, BAR0, EDU_REG_DMA_CMD, 8), 0);
 	dirty_round(src, stream, &len, true, 1u << 1);
 
 	/* STOP_COPY: the same session ends with everything, then END. */
 	read_regs(src, regs);
-	mig_go(src, ST_STOP_COPY);
+	mig_go(src->dev, ST_STOP_COPY);
 	final_from = len;
-	len += mig_read(src, stream + len, STREAM_MAX - len);
+	len += mig_read(src->dev, stream + len, STREAM_MAX - len, READ_PIECE);
 	n = parse(stream, len, secs, 64);
 	assert_int_equal(blocks_of(secs, n, UVFIO_MIG_FINAL, final_from,
 				   &has_regs),
@@ -1392,10 +1114,10 @@ static void test_mig_precopy(void **state)
 	assert_true(has_regs);
 	assert_int_equal(secs[n - 1].kind, 2);
 
-	mig_load(dst, stream, len);
-	mig_go(dst, ST_RUNNING);
+	mig_load(dst->dev, stream, len);
+	mig_go(dst->dev, ST_RUNNING);
 	assert_regs(dst, regs);
-	mig_go(src, ST_RUNNING);
+	mig_go(src->dev, ST_RUNNING);
 	read_whole_buffer(src, got);
 	read_whole_buffer(dst, stream);
 	assert_memory_equal(got, stream, EDU_DMA_SIZE);
@@ -1417,13 +1139,13 @@ static void test_mig_quiesce(void **state)
 	size_t len;
 
 	set_master(src, true);
-	bind(src, INTX, src->intx);
+	irq_bind(src->dev, INTX, src->intx);
 	fill(src->ram, 256, 30);
 	memcpy(want, src->ram, sizeof(want));
 	dma(src, IOVA, EDU_DMA_START, 256, EDU_DMA_RUN);
 	memset(src->ram + 0x1000, 0xaa, 256);
 
-	mig_go(src, ST_RUNNING_P2P);
+	mig_go(src->dev, ST_RUNNING_P2P);
 	/* A transfer to guest memory: held, RUN stays, registers frozen. */
 	dma_start(src, EDU_DMA_START, IOVA + 0x1000, 256,
 		  EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ);
@@ -1449,12 +1171,12 @@ static void test_mig_quiesce(void **state)
 	set_master(src, false);
 	assert_int_equal(rd(src, CONFIG, 0x04, 2) & 0x4, 0);
 	set_master(src, true);
-	mig_go(src, ST_STOP);
+	mig_go(src->dev, ST_STOP);
 	assert_int_equal(test_eventfd_count(src->intx), 0);
-	assert_int_equal(src->warnings, 0);
+	assert_int_equal(src->log.warnings, 0);
 
 	read_regs(src, regs);
-	len = mig_save(src, stream);
+	len = mig_save(src->dev, stream, READ_PIECE);
 	parse(stream, len, secs, 8);
 	assert_int_equal(le(secs[0].data + 16, 8),
 			 EDU_STATUS_IRQFACT | EDU_STATUS_COMPUTING);
@@ -1462,15 +1184,15 @@ static void test_mig_quiesce(void **state)
 
 	/* The destination: loaded and stopped, still nothing happens. */
 	set_master(dst, true);
-	bind(dst, INTX, dst->intx);
+	irq_bind(dst->dev, INTX, dst->intx);
 	memset(dst->ram + 0x1000, 0x55, 256);
-	mig_load(dst, stream, len);
+	mig_load(dst->dev, stream, len);
 	assert_regs(dst, regs);
-	mig_go(dst, ST_RUNNING_P2P);
+	mig_go(dst->dev, ST_RUNNING_P2P);
 	assert_all(dst->ram + 0x1000, 0x55, 256);
 	assert_int_equal(test_eventfd_count(dst->intx), 0);
 	/* Running: the transfer, the factorial, one interrupt. */
-	mig_go(dst, ST_RUNNING);
+	mig_go(dst->dev, ST_RUNNING);
 	assert_memory_equal(dst->ram + 0x1000, want, 256);
 	assert_int_equal(reg(dst, EDU_REG_FACT), 120);
 	assert_int_equal(reg(dst, EDU_REG_STATUS), EDU_STATUS_IRQFACT);
@@ -1479,13 +1201,13 @@ static void test_mig_quiesce(void **state)
 	assert_int_equal(reg(dst, EDU_REG_IRQ_STATUS),
 			 EDU_IRQ_FACT | EDU_IRQ_DMA);
 	assert_int_equal(test_eventfd_count(dst->intx), 1);
-	assert_int_equal(dst->warnings, 0);
+	assert_int_equal(dst->log.warnings, 0);
 
 	/* The source never moved a byte while stopped... */
 	assert_all(src->ram + 0x1000, 0xaa, 256);
 	assert_int_equal(test_eventfd_count(src->intx), 0);
 	/* ...and, migration given up, finishes the same work itself. */
-	mig_go(src, ST_RUNNING);
+	mig_go(src->dev, ST_RUNNING);
 	assert_memory_equal(src->ram + 0x1000, want, 256);
 	assert_int_equal(reg(src, EDU_REG_FACT), 120);
 	assert_int_equal(reg(src, EDU_REG_IRQ_STATUS),
@@ -1500,18 +1222,18 @@ static void test_mig_quiesce_bad_dma(void **state)
 	struct fx *f = *state;
 
 	set_master(f, true);
-	bind(f, MSI, f->msi);
-	mig_go(f, ST_STOP);
+	irq_bind(f->dev, MSI, f->msi);
+	mig_go(f->dev, ST_STOP);
 	dma_start(f, IOVA, EDU_DMA_START + 4000, 200,
 		  EDU_DMA_RUN | EDU_DMA_IRQ);
-	assert_int_equal(f->warnings, 1);
-	assert_non_null(strstr(f->last, "outside the buffer"));
+	assert_int_equal(f->log.warnings, 1);
+	assert_non_null(strstr(f->log.last, "outside the buffer"));
 	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), EDU_DMA_IRQ);
 	assert_int_equal(reg(f, EDU_REG_IRQ_STATUS), EDU_IRQ_DMA);
 	/* Another raise while stopped: still one message at RUNNING. */
 	set_reg(f, EDU_REG_IRQ_RAISE, 0x1);
 	assert_int_equal(test_eventfd_count(f->msi), 0);
-	mig_go(f, ST_RUNNING);
+	mig_go(f->dev, ST_RUNNING);
 	assert_int_equal(test_eventfd_count(f->msi), 1);
 	/* Running again, raises signal at once. */
 	set_reg(f, EDU_REG_IRQ_RAISE, 0x1);
@@ -1526,14 +1248,14 @@ static void test_mig_reset(void **state)
 	size_t len;
 
 	set_master(f, true);
-	bind(f, MSI, f->msi);
-	mig_go(f, ST_STOP);
+	irq_bind(f->dev, MSI, f->msi);
+	mig_go(f->dev, ST_STOP);
 	set_reg(f, EDU_REG_STATUS, EDU_STATUS_IRQFACT);
 	set_reg(f, EDU_REG_FACT, 4);
 	dma_start(f, IOVA, EDU_DMA_START, 0, EDU_DMA_RUN);
 	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), EDU_DMA_RUN);
 	assert_int_equal(uvfio_device_reset(f->dev), 0);
-	assert_int_equal(mig_get(f), ST_RUNNING);
+	assert_int_equal(mig_get(f->dev), ST_RUNNING);
 	assert_int_equal(reg(f, EDU_REG_STATUS), EDU_STATUS_IRQFACT);
 	assert_int_equal(reg(f, EDU_REG_FACT), 4);
 	assert_int_equal(rd(f, BAR0, EDU_REG_DMA_CMD, 8), 0);
@@ -1545,119 +1267,84 @@ static void test_mig_reset(void **state)
 	assert_int_equal(test_eventfd_count(f->msi), 1);
 
 	/* Out of RESUMING with a partial stream, and out of STOP_COPY. */
-	len = mig_save(f, stream);
-	mig_go(f, ST_STOP);
-	assert_int_equal(mig_feed(f, stream, len / 2), (ssize_t)(len / 2));
-	assert_int_equal(mig_set(f, ST_STOP), -EINVAL);
+	len = mig_save(f->dev, stream, READ_PIECE);
+	mig_go(f->dev, ST_STOP);
+	assert_int_equal(mig_feed(f->dev, stream, len / 2), (ssize_t)(len / 2));
+	assert_int_equal(mig_set(f->dev, ST_STOP), -EINVAL);
 	assert_int_equal(uvfio_device_reset(f->dev), 0);
-	assert_int_equal(mig_get(f), ST_RUNNING);
-	mig_go(f, ST_STOP_COPY);
+	assert_int_equal(mig_get(f->dev), ST_RUNNING);
+	mig_go(f->dev, ST_STOP_COPY);
 	assert_int_equal(uvfio_device_reset(f->dev), 0);
-	assert_int_equal(mig_get(f), ST_RUNNING);
+	assert_int_equal(mig_get(f->dev), ST_RUNNING);
 	assert_int_equal(reg(f, EDU_REG_FACT), 24);
 }
 
 /*
- * A refused load leaves the device as it was: every register (in
- * RESUMING, and after the reset that leaves it), the buffer and all else
- * (the device's own stop-copy stream is byte for byte the same).
+ * edu's part of the rule for a refused load (device-test.h has the rest):
+ * every register stays, in RESUMING and after the reset that leaves it;
+ * and, at the end, the buffer.
  */
-struct refusal {
-	struct fx *dst;
+struct kept_regs {
+	struct fx *f;
 	uint64_t regs[NR_REGS];
-	uint8_t *own; /* the stream @dst saved before */
-	size_t own_len;
-	uint8_t *check;
-	unsigned int count;
 };
 
-static void refusal_init(struct refusal *r, struct fx *dst)
+static void assert_regs_kept(void *opaque)
 {
-	r->dst = dst;
-	r->own = malloc(STREAM_MAX);
-	r->check = malloc(STREAM_MAX);
-	assert_non_null(r->own);
-	assert_non_null(r->check);
-	read_regs(dst, r->regs);
-	r->own_len = mig_save(dst, r->own);
-	mig_go(dst, ST_RUNNING);
-	r->count = 0;
+	struct kept_regs *k = opaque;
+
+	assert_regs(k->f, k->regs);
 }
 
-static void refused(struct refusal *r, const uint8_t *s, size_t len)
+static void refusal_start(struct refusal *r, struct kept_regs *k,
+			  struct fx *dst)
 {
-	struct fx *f = r->dst;
-	ssize_t n = mig_feed(f, s, len);
-
-	assert_true(n == (ssize_t)len || n == -EINVAL);
-	if (mig_set(f, ST_STOP) != -EINVAL)
-		fail_msg("stream %u of %zu bytes was accepted", r->count, len);
-	assert_int_equal(mig_get(f), ST_RESUMING);
-	assert_regs(f, r->regs);
-	assert_int_equal(uvfio_device_reset(f->dev), 0);
-	assert_int_equal(mig_get(f), ST_RUNNING);
-	assert_regs(f, r->regs);
-	/* The whole state: the device's own stream, byte for byte. */
-	assert_int_equal(mig_save(f, r->check), r->own_len);
-	assert_memory_equal(r->check, r->own, r->own_len);
-	mig_go(f, ST_RUNNING);
-	r->count++;
+	k->f = dst;
+	read_regs(dst, k->regs);
+	refusal_init(r, dst->dev, &dst->log, READ_PIECE, assert_regs_kept, k);
 }
 
-static void refusal_done(struct refusal *r, const uint8_t *own_buf)
+static void refusal_done(struct refusal *r, struct fx *dst,
+			 const uint8_t *own_buf)
 {
 	uint8_t got[EDU_DMA_SIZE];
 
-	assert_int_equal(mig_save(r->dst, r->check), r->own_len);
+	assert_int_equal(mig_save(dst->dev, r->check, READ_PIECE), r->own_len);
 	assert_memory_equal(r->check, r->own, r->own_len);
-	mig_go(r->dst, ST_RUNNING);
-	read_whole_buffer(r->dst, got);
+	mig_go(dst->dev, ST_RUNNING);
+	read_whole_buffer(dst, got);
 	assert_memory_equal(got, own_buf, sizeof(got));
-	free(r->own);
-	free(r->check);
+	refusal_free(r);
 }
 
 static void test_mig_corruption(void **state)
 {
 	struct fx *src = *state, *dst = fx_new("edu1");
-	static uint8_t stream[STREAM_MAX], bad[STREAM_MAX];
+	static uint8_t stream[STREAM_MAX];
 	uint8_t own_buf[EDU_DMA_SIZE];
 	uint64_t regs[NR_REGS];
+	struct kept_regs kept;
 	struct refusal r;
 	size_t len;
 
 	/* The source holds work back, so its stream has it. */
 	make_busy(src, 3);
-	mig_go(src, ST_STOP);
+	mig_go(src->dev, ST_STOP);
 	set_reg(src, EDU_REG_FACT, 7);
 	dma_start(src, IOVA, EDU_DMA_START + 1000, 77, EDU_DMA_RUN);
 	read_regs(src, regs);
-	len = mig_save(src, stream);
+	len = mig_save(src->dev, stream, READ_PIECE);
 	assert_true(len > EDU_DMA_SIZE);
 
 	make_busy(dst, 4);
 	memcpy(own_buf, dst->ram, sizeof(own_buf));
-	refusal_init(&r, dst);
-	for (size_t i = 0; i < len; i++) {
-		static const uint8_t flips[] = { 0x01, 0x80, 0xff };
-
-		for (size_t k = 0; k < ARRAY_SIZE(flips); k++) {
-			memcpy(bad, stream, len);
-			bad[i] ^= flips[k];
-			refused(&r, bad, len);
-		}
-	}
-	for (size_t cut = 0; cut < len; cut++)
-		refused(&r, stream, cut);
-	/* The stream with a byte more after END. */
-	memcpy(bad, stream, len);
-	bad[len] = 0;
-	refused(&r, bad, len + 1);
+	refusal_start(&r, &kept, dst);
+	refused_corruptions(&r, stream, len);
 	assert_int_equal(r.count, 4 * len + 1);
-	refusal_done(&r, own_buf);
+	refusal_done(&r, dst, own_buf);
 
 	/* And the stream itself loads. */
-	mig_load(dst, stream, len);
+	mig_load(dst->dev, stream, len);
 	assert_regs(dst, regs);
 	fx_free(dst);
 }
@@ -1684,18 +1371,19 @@ static void test_mig_bad_values(void **state)
 	static uint8_t stream[STREAM_MAX];
 	static struct builder b;
 	uint8_t own_buf[EDU_DMA_SIZE], regs[64], blk[4 + EDU_DMA_SIZE];
+	struct kept_regs kept;
 	struct refusal r;
 	struct sec secs[8];
 	size_t len;
 
 	make_busy(src, 5);
-	len = mig_save(src, stream);
+	len = mig_save(src->dev, stream, READ_PIECE);
 	assert_int_equal(parse(stream, len, secs, 8), 3);
 	memcpy(regs, secs[0].data, 64);
 	memcpy(blk, secs[1].data, sizeof(blk));
 	make_busy(dst, 6);
 	memcpy(own_buf, dst->ram, sizeof(own_buf));
-	refusal_init(&r, dst);
+	refusal_start(&r, &kept, dst);
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad_regs); i++) {
 		uint8_t v[64];
@@ -1715,11 +1403,7 @@ static void test_mig_bad_values(void **state)
 		build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, v, 64);
 		build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, sizeof(blk));
 		build_end(&b);
-		log_clear(dst);
-		refused(&r, b.s, b.len);
-		if (!strstr(dst->log, bad_regs[i].says))
-			fail_msg("case %zu: \"%s\" not in the log:\n%s", i,
-				 bad_regs[i].says, dst->log);
+		refused_saying(&r, b.s, b.len, bad_regs[i].says);
 	}
 
 	/* Sections of the wrong size, place or type. */
@@ -1757,12 +1441,7 @@ static void test_mig_bad_values(void **state)
 			build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk,
 				   sizeof(blk));
 			build_end(&b);
-			log_clear(dst);
-			refused(&r, b.s, b.len);
-			if (!strstr(dst->log, bad_secs[i].says))
-				fail_msg(
-					"section case %zu: \"%s\" not in the log:\n%s",
-					i, bad_secs[i].says, dst->log);
+			refused_saying(&r, b.s, b.len, bad_secs[i].says);
 		}
 	}
 
@@ -1773,20 +1452,16 @@ static void test_mig_bad_values(void **state)
 	build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, regs, 64);
 	build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, 4 + 7 * 512);
 	build_end(&b);
-	log_clear(dst);
-	refused(&r, b.s, b.len);
-	assert_non_null(strstr(dst->log, "blocks 0x7f of 0xff"));
+	refused_saying(&r, b.s, b.len, "blocks 0x7f of 0xff");
 	build_start(&b, stream);
 	build_data(&b, SEC_REGS, UVFIO_MIG_DIRTY, regs, 64);
 	build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, sizeof(blk));
 	build_end(&b);
-	log_clear(dst);
-	refused(&r, b.s, b.len);
-	assert_non_null(strstr(dst->log, "has no registers"));
+	refused_saying(&r, b.s, b.len, "has no registers");
 	build_start(&b, stream);
 	build_end(&b);
 	refused(&r, b.s, b.len);
-	refusal_done(&r, own_buf);
+	refusal_done(&r, dst, own_buf);
 
 	/* Built the same way, a final state in pieces, in any order, loads. */
 	{
@@ -1802,12 +1477,12 @@ static void test_mig_bad_values(void **state)
 		build_data(&b, SEC_BUF, UVFIO_MIG_FINAL, blk, sizeof(half));
 		build_data(&b, SEC_REGS, UVFIO_MIG_FINAL, regs, 64);
 		build_end(&b);
-		log_clear(dst);
-		mig_load(dst, b.s, b.len);
-		assert_int_equal(dst->log_len, 0);
-		mig_go(src, ST_RUNNING);
+		dev_log_clear(&dst->log);
+		mig_load(dst->dev, b.s, b.len);
+		assert_int_equal(dst->log.len, 0);
+		mig_go(src->dev, ST_RUNNING);
 		read_regs(src, want);
-		mig_go(dst, ST_RUNNING);
+		mig_go(dst->dev, ST_RUNNING);
 		assert_regs(dst, want);
 		read_whole_buffer(dst, got);
 		assert_memory_equal(got, blk + 4, EDU_DMA_SIZE);
