@@ -102,7 +102,12 @@ int mig_dev_open(struct mig_dev *d, const char *role, const char *name,
 		 name);
 	d->c = open_client(name);
 	if (!d->c) {
-		outcome_fail(o, errno, "%s", d->label);
+		const char *why = uvfio_client_open_error();
+
+		if (why)
+			outcome_fail(o, errno, "%s: %s", d->label, why);
+		else
+			outcome_fail(o, errno, "%s", d->label);
 		return -1;
 	}
 	ret = uvfio_client_mig_flags(d->c, &d->flags);

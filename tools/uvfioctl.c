@@ -209,8 +209,11 @@ struct uvfio_client *open_device(const struct command *cmd, const char *name)
 {
 	struct uvfio_client *c = open_client(name);
 
-	if (!c)
-		fail(cmd, "%s: %s", name, strerror(errno));
+	if (!c) {
+		const char *why = uvfio_client_open_error();
+
+		fail(cmd, "%s: %s", name, why ? why : strerror(errno));
+	}
 	return c;
 }
 

@@ -4,8 +4,9 @@
  * user-space driver would.
  *
  * Names: "unix:/path/to/dev.sock" (or a bare path) opens a vfio-user
- * device.  "vfio:DDDD:BB:DD.F" and "mdev:UUID" (the kernel's VFIO) are
- * reserved for the kernel backend and give -EPROTONOSUPPORT until it lands.
+ * device.  "vfio:DDDD:BB:DD.F" opens a PCI function bound to the kernel's
+ * vfio-pci, "mdev:UUID" a mediated device: both through /dev/vfio (the
+ * group and a type1 container of their own).
  *
  * The calls mirror the VFIO ioctls and take the same ABI structs, with the
  * same error codes the device returns.
@@ -36,11 +37,22 @@ struct uvfio_client_opts {
 	int timeout_ms;
 	/* Ask for a twin socket for the server's DMA requests. */
 	bool twin_socket;
+	/* The VF token (a UUID string) of an SR-IOV PF or VF, as the
+	 * kernel's "vf_token=" in the device name; NULL for none.  The
+	 * vfio-user backend refuses it (EOPNOTSUPP) for now. */
+	const char *vf_token;
 };
 
 /* Open device @name.  NULL with errno set (ENOENT, ECONNREFUSED, ...). */
 UVFIO_API struct uvfio_client *
 uvfio_client_open(const char *name, const struct uvfio_client_opts *opts);
+
+/*
+ * Why the calling thread's last uvfio_client_open() failed, with the fix
+ * when there is a usual one ("... is bound to nvme, not vfio-pci: ..."),
+ * or NULL if it said nothing more than errno.
+ */
+UVFIO_API const char *uvfio_client_open_error(void);
 
 /* Close the connection and free the handle.  NULL is a no-op. */
 UVFIO_API void uvfio_client_close(struct uvfio_client *c);
@@ -140,6 +152,20 @@ UVFIO_API int uvfio_client_dma_unmap(struct uvfio_client *c, uint64_t iova,
 UVFIO_API int uvfio_client_dma_unmap_all(struct uvfio_client *c);
 
 /*
+ * The IOMMU's dirty page tracking (type1's VFIO_IOMMU_DIRTY_PAGES) over
+ * the device's DMA mappings, for the kernel backend; -EOPNOTSUPP where
+ * the IOMMU has none (vfio-user devices log their DMA through the
+ * DMA_LOGGING device features instead).  The bitmap has a bit per
+ * @pgsize page of [@iova, @iova + @size), one range of one mapping or
+ * less, and is cleared as it is read.
+ */
+UVFIO_API int uvfio_client_dirty_start(struct uvfio_client *c);
+UVFIO_API int uvfio_client_dirty_stop(struct uvfio_client *c);
+UVFIO_API int uvfio_client_dirty_bitmap(struct uvfio_client *c, uint64_t iova,
+					uint64_t size, uint64_t pgsize,
+					uint64_t *bitmap);
+
+/*
  * Migration (protocol v2).  The state moves with MIG_DEVICE_STATE, which
  * walks multi-step paths on the device's side; the data of the session
  * the new state opened is read (saving) or written (resuming) here.
@@ -176,6 +202,14 @@ UVFIO_API ssize_t uvfio_client_mig_write(struct uvfio_client *c,
  * the destination's loader refuses the incomplete stream.
  */
 UVFIO_API int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd);
+
+/*
+ * VFIO_MIG_GET_PRECOPY_INFO on the session's data, in PRE_COPY and
+ * PRE_COPY_P2P: the device's -EINVAL elsewhere; -EOPNOTSUPP where the
+ * transport cannot ask (vfio-user).
+ */
+UVFIO_API int uvfio_client_mig_precopy_info(struct uvfio_client *c,
+					    struct uvfio_precopy_info *info);
 
 /*
  * Guest-memory helper: @size bytes of shared memory in a memfd, sealed at

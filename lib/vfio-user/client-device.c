@@ -18,9 +18,9 @@
 
 /* ---- device calls ---- */
 
-int uvfio_client_device_info(struct uvfio_client *c,
-			     struct uvfio_device_info *info)
+int vu_device_info(struct uvfio_client *pub, struct uvfio_device_info *info)
 {
+	struct vu_client *c = to_vu(pub);
 	struct vfu_device_info req = { .argsz = sizeof(req) }, rep = { 0 };
 	struct reply out = { .buf = &rep, .max = sizeof(rep) };
 	int ret;
@@ -42,7 +42,7 @@ int uvfio_client_device_info(struct uvfio_client *c,
 }
 
 /* Remember how region @index maps: @fd (taken) at @info's offset. */
-static void region_remember(struct uvfio_client *c, uint32_t index, int fd,
+static void region_remember(struct vu_client *c, uint32_t index, int fd,
 			    const struct uvfio_region_info *info)
 {
 	if (index >= MAX_REGIONS) {
@@ -61,9 +61,10 @@ static void region_remember(struct uvfio_client *c, uint32_t index, int fd,
 	pthread_mutex_unlock(&c->lock);
 }
 
-int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
-			     struct uvfio_region_info **info)
+int vu_region_info(struct uvfio_client *pub, uint32_t index,
+		   struct uvfio_region_info **info)
 {
+	struct vu_client *c = to_vu(pub);
 	uint32_t argsz = sizeof(struct uvfio_region_info);
 
 	/* Ask, and ask again with the size the first reply said it needs. */
@@ -103,8 +104,9 @@ int uvfio_client_region_info(struct uvfio_client *c, uint32_t index,
 	return -EPROTO;
 }
 
-int uvfio_client_irq_info(struct uvfio_client *c, struct uvfio_irq_info *info)
+int vu_irq_info(struct uvfio_client *pub, struct uvfio_irq_info *info)
 {
+	struct vu_client *c = to_vu(pub);
 	struct uvfio_irq_info req = { .argsz = sizeof(req),
 				      .index = info->index };
 	struct reply out = { .buf = info, .max = sizeof(*info) };
@@ -117,9 +119,8 @@ int uvfio_client_irq_info(struct uvfio_client *c, struct uvfio_irq_info *info)
 	return ret;
 }
 
-static int set_irqs_chunk(struct uvfio_client *c,
-			  const struct uvfio_irq_set *set, uint32_t start,
-			  uint32_t count, const int32_t *fds)
+static int set_irqs_chunk(struct vu_client *c, const struct uvfio_irq_set *set,
+			  uint32_t start, uint32_t count, const int32_t *fds)
 {
 	struct uvfio_irq_set req = *set;
 	int live[VFU_MAX_FDS];
@@ -138,9 +139,9 @@ static int set_irqs_chunk(struct uvfio_client *c,
 			NULL);
 }
 
-int uvfio_client_set_irqs(struct uvfio_client *c,
-			  const struct uvfio_irq_set *set)
+int vu_set_irqs(struct uvfio_client *pub, const struct uvfio_irq_set *set)
 {
+	struct vu_client *c = to_vu(pub);
 	uint32_t type = set->flags & UVFIO_IRQ_SET_DATA_TYPE_MASK;
 	uint32_t step = c->caps.max_msg_fds ? c->caps.max_msg_fds : 1;
 	const size_t hdr_len = sizeof(*set);
@@ -193,14 +194,15 @@ int uvfio_client_set_irqs(struct uvfio_client *c,
 	return 0;
 }
 
-int uvfio_client_reset(struct uvfio_client *c)
+int vu_reset(struct uvfio_client *pub)
 {
+	struct vu_client *c = to_vu(pub);
 	return transact(c, VFU_CMD_DEVICE_RESET, NULL, 0, NULL, 0, NULL);
 }
 
-int uvfio_client_feature(struct uvfio_client *c,
-			 struct uvfio_device_feature *feature)
+int vu_feature(struct uvfio_client *pub, struct uvfio_device_feature *feature)
 {
+	struct vu_client *c = to_vu(pub);
 	bool get = (feature->flags & UVFIO_DEVICE_FEATURE_GET) &&
 		   !(feature->flags & UVFIO_DEVICE_FEATURE_PROBE);
 	struct uvfio_device_feature *rep;
@@ -232,9 +234,10 @@ int uvfio_client_feature(struct uvfio_client *c,
 	return ret;
 }
 
-ssize_t uvfio_client_region_read(struct uvfio_client *c, uint32_t index,
-				 uint64_t offset, void *buf, size_t len)
+ssize_t vu_region_read(struct uvfio_client *pub, uint32_t index,
+		       uint64_t offset, void *buf, size_t len)
 {
+	struct vu_client *c = to_vu(pub);
 	size_t chunk = c->caps.max_data_xfer_size;
 	size_t done;
 
@@ -261,7 +264,7 @@ ssize_t uvfio_client_region_read(struct uvfio_client *c, uint32_t index,
 	return (ssize_t)len;
 }
 
-static ssize_t region_write(struct uvfio_client *c, uint32_t index,
+static ssize_t region_write(struct vu_client *c, uint32_t index,
 			    uint64_t offset, const void *buf, size_t len,
 			    bool posted)
 {
@@ -301,25 +304,26 @@ static ssize_t region_write(struct uvfio_client *c, uint32_t index,
 	return ret ? ret : (ssize_t)len;
 }
 
-ssize_t uvfio_client_region_write(struct uvfio_client *c, uint32_t index,
-				  uint64_t offset, const void *buf, size_t len)
+ssize_t vu_region_write(struct uvfio_client *pub, uint32_t index,
+			uint64_t offset, const void *buf, size_t len)
 {
+	struct vu_client *c = to_vu(pub);
 	return region_write(c, index, offset, buf, len, false);
 }
 
-int uvfio_client_region_write_posted(struct uvfio_client *c, uint32_t index,
-				     uint64_t offset, const void *buf,
-				     size_t len)
+int vu_region_write_posted(struct uvfio_client *pub, uint32_t index,
+			   uint64_t offset, const void *buf, size_t len)
 {
+	struct vu_client *c = to_vu(pub);
 	ssize_t ret = region_write(c, index, offset, buf, len, true);
 
 	return ret < 0 ? (int)ret : 0;
 }
 
-int uvfio_client_region_mmap(struct uvfio_client *c, uint32_t index,
-			     uint64_t offset, uint64_t size, int prot,
-			     void **addr)
+int vu_region_mmap(struct uvfio_client *pub, uint32_t index, uint64_t offset,
+		   uint64_t size, int prot, void **addr)
 {
+	struct vu_client *c = to_vu(pub);
 	struct client_region r;
 	bool known;
 	void *p;
@@ -333,7 +337,7 @@ int uvfio_client_region_mmap(struct uvfio_client *c, uint32_t index,
 	if (!known) {
 		struct uvfio_region_info *info;
 
-		ret = uvfio_client_region_info(c, index, &info);
+		ret = vu_region_info(&c->pub, index, &info);
 		if (ret)
 			return ret;
 		free(info);

@@ -22,7 +22,7 @@
 /* ---- serving the server's DMA requests ---- */
 
 /* Find the window holding [@iova, @iova + @len) and check @prot. */
-static uint8_t *map_lookup(struct uvfio_client *c, uint64_t iova, uint64_t len,
+static uint8_t *map_lookup(struct vu_client *c, uint64_t iova, uint64_t len,
 			   uint32_t prot)
 {
 	for (unsigned int i = 0; i < c->nr_maps; i++) {
@@ -37,7 +37,7 @@ static uint8_t *map_lookup(struct uvfio_client *c, uint64_t iova, uint64_t len,
 	return NULL;
 }
 
-void serve_dma(struct uvfio_client *c, int sock, struct vfu_rx *rx)
+void serve_dma(struct vu_client *c, int sock, struct vfu_rx *rx)
 {
 	bool is_write = rx->hdr.command == VFU_CMD_DMA_WRITE;
 	struct vfu_header hdr = { .msg_id = rx->hdr.msg_id,
@@ -98,7 +98,7 @@ bool is_dma_request(const struct vfu_rx *rx)
 
 void *twin_main(void *arg)
 {
-	struct uvfio_client *c = arg;
+	struct vu_client *c = arg;
 	struct vfu_rx rx;
 
 	vfu_rx_init(&rx);
@@ -111,9 +111,10 @@ void *twin_main(void *arg)
 	return NULL;
 }
 
-int uvfio_client_dma_map(struct uvfio_client *c, uint64_t iova, uint64_t size,
-			 uint32_t prot, int fd, uint64_t fd_offset, void *vaddr)
+int vu_dma_map(struct uvfio_client *pub, uint64_t iova, uint64_t size,
+	       uint32_t prot, int fd, uint64_t fd_offset, void *vaddr)
 {
+	struct vu_client *c = to_vu(pub);
 	struct vfu_dma_map req = { .argsz = sizeof(req),
 				   .flags = prot,
 				   .offset = fd >= 0 ? fd_offset : 0,
@@ -143,7 +144,7 @@ int uvfio_client_dma_map(struct uvfio_client *c, uint64_t iova, uint64_t size,
 	return 0;
 }
 
-static void forget_maps(struct uvfio_client *c, bool all, uint64_t iova,
+static void forget_maps(struct vu_client *c, bool all, uint64_t iova,
 			uint64_t size)
 {
 	pthread_mutex_lock(&c->maps_lock);
@@ -156,8 +157,9 @@ static void forget_maps(struct uvfio_client *c, bool all, uint64_t iova,
 	pthread_mutex_unlock(&c->maps_lock);
 }
 
-int uvfio_client_dma_unmap(struct uvfio_client *c, uint64_t iova, uint64_t size)
+int vu_dma_unmap(struct uvfio_client *pub, uint64_t iova, uint64_t size)
 {
+	struct vu_client *c = to_vu(pub);
 	struct vfu_dma_unmap req = { .argsz = sizeof(req),
 				     .address = iova,
 				     .size = size };
@@ -171,8 +173,9 @@ int uvfio_client_dma_unmap(struct uvfio_client *c, uint64_t iova, uint64_t size)
 	return ret;
 }
 
-int uvfio_client_dma_unmap_all(struct uvfio_client *c)
+int vu_dma_unmap_all(struct uvfio_client *pub)
 {
+	struct vu_client *c = to_vu(pub);
 	struct vfu_dma_unmap req = { .argsz = sizeof(req),
 				     .flags = VFU_DMA_UNMAP_FLAG_ALL };
 	struct vfu_dma_unmap rep;
@@ -183,44 +186,4 @@ int uvfio_client_dma_unmap_all(struct uvfio_client *c)
 	if (!ret)
 		forget_maps(c, true, 0, 0);
 	return ret;
-}
-
-int uvfio_client_buffer_alloc(size_t size, struct uvfio_client_buffer *buf)
-{
-	int ret;
-
-	/* Sealed at its size: servers refuse memory that could shrink
-	 * under them. */
-	buf->fd = memfd_create("uvfio-guest-memory",
-			       MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (buf->fd < 0)
-		return -errno;
-	if (ftruncate(buf->fd, (off_t)size) ||
-	    fcntl(buf->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)) {
-		ret = -errno;
-		goto fail;
-	}
-	buf->addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 buf->fd, 0);
-	if (buf->addr == MAP_FAILED) {
-		ret = -errno;
-		goto fail;
-	}
-	buf->size = size;
-	return 0;
-fail:
-	close(buf->fd);
-	buf->fd = -1;
-	buf->addr = NULL;
-	return ret;
-}
-
-void uvfio_client_buffer_free(struct uvfio_client_buffer *buf)
-{
-	if (buf->addr)
-		munmap(buf->addr, buf->size);
-	if (buf->fd >= 0)
-		close(buf->fd);
-	buf->addr = NULL;
-	buf->fd = -1;
 }

@@ -10,6 +10,7 @@
 #include <uvfio/client.h>
 #include <uvfio/dma.h>
 
+#include "../client/backend.h"
 #include "caps.h"
 #include "msg.h"
 
@@ -31,7 +32,8 @@ struct client_region {
 	uint64_t offset, size;
 };
 
-struct uvfio_client {
+struct vu_client {
+	struct uvfio_client pub; /* first: the handle callers hold */
 	int sock;
 	int twin;
 	int timeout_ms;
@@ -58,6 +60,11 @@ struct uvfio_client {
 	bool pump_saving;
 };
 
+static inline struct vu_client *to_vu(struct uvfio_client *pub)
+{
+	return (struct vu_client *)pub;
+}
+
 struct reply {
 	void *buf; /* where the payload goes, up to @max bytes */
 	size_t max;
@@ -69,16 +76,43 @@ struct reply {
 };
 
 /* client.c: one request and its reply, serialized on the handle. */
-int transact(struct uvfio_client *c, uint16_t cmd, const void *req,
-	     size_t req_len, const int *fds, unsigned int nr_fds,
-	     struct reply *out);
+int transact(struct vu_client *c, uint16_t cmd, const void *req, size_t req_len,
+	     const int *fds, unsigned int nr_fds, struct reply *out);
 
 /* client-mig.c: stop the data-fd thread (before the handle goes). */
-void client_mig_pump_stop(struct uvfio_client *c, bool force);
+void client_mig_pump_stop(struct vu_client *c, bool force);
 
 /* client-dma.c: the server's DMA requests, answered from our windows. */
 bool is_dma_request(const struct vfu_rx *rx);
-void serve_dma(struct uvfio_client *c, int sock, struct vfu_rx *rx);
+void serve_dma(struct vu_client *c, int sock, struct vfu_rx *rx);
 void *twin_main(void *arg);
+
+/* The backend's calls, as struct client_ops names them. */
+void vu_close(struct uvfio_client *pub);
+void vu_get_caps(struct uvfio_client *pub, struct uvfio_client_caps *caps);
+int vu_device_info(struct uvfio_client *pub, struct uvfio_device_info *info);
+int vu_region_info(struct uvfio_client *pub, uint32_t index,
+		   struct uvfio_region_info **info);
+int vu_irq_info(struct uvfio_client *pub, struct uvfio_irq_info *info);
+int vu_set_irqs(struct uvfio_client *pub, const struct uvfio_irq_set *set);
+int vu_reset(struct uvfio_client *pub);
+int vu_feature(struct uvfio_client *pub, struct uvfio_device_feature *feature);
+ssize_t vu_region_read(struct uvfio_client *pub, uint32_t index,
+		       uint64_t offset, void *buf, size_t len);
+ssize_t vu_region_write(struct uvfio_client *pub, uint32_t index,
+			uint64_t offset, const void *buf, size_t len);
+int vu_region_write_posted(struct uvfio_client *pub, uint32_t index,
+			   uint64_t offset, const void *buf, size_t len);
+int vu_region_mmap(struct uvfio_client *pub, uint32_t index, uint64_t offset,
+		   uint64_t size, int prot, void **addr);
+int vu_dma_map(struct uvfio_client *pub, uint64_t iova, uint64_t size,
+	       uint32_t prot, int fd, uint64_t fd_offset, void *vaddr);
+int vu_dma_unmap(struct uvfio_client *pub, uint64_t iova, uint64_t size);
+int vu_dma_unmap_all(struct uvfio_client *pub);
+int vu_mig_set_state(struct uvfio_client *pub,
+		     enum uvfio_device_mig_state state);
+ssize_t vu_mig_read(struct uvfio_client *pub, void *buf, size_t len);
+ssize_t vu_mig_write(struct uvfio_client *pub, const void *buf, size_t len);
+int vu_mig_data_fd(struct uvfio_client *pub, int *fd);
 
 #endif /* UVFIO_VFIO_USER_CLIENT_INTERNAL_H */

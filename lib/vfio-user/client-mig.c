@@ -11,77 +11,28 @@
 
 #include "client-internal.h"
 
-/*
- * A feature request: the 8-byte header, then @len bytes of payload (kept
- * as bytes: the header struct ends in a flexible array).
- */
-static int feature(struct uvfio_client *c, uint32_t flags, void *payload,
-		   size_t len)
+static void pump_finish(struct vu_client *c);
+static void client_mig_pump_stop_locked(struct vu_client *c, bool force);
+
+int vu_mig_set_state(struct uvfio_client *pub,
+		     enum uvfio_device_mig_state state)
 {
-	uint8_t buf[sizeof(struct uvfio_device_feature) + 16];
-	struct uvfio_device_feature hdr = {
-		.argsz = (uint32_t)(sizeof(hdr) + len),
-		.flags = flags,
-	};
-	int ret;
-
-	memcpy(buf, &hdr, sizeof(hdr));
-	memcpy(buf + sizeof(hdr), payload, len);
-	ret = uvfio_client_feature(c, (struct uvfio_device_feature *)buf);
-	if (!ret)
-		memcpy(payload, buf + sizeof(hdr), len);
-	return ret;
-}
-
-static int get_u64(struct uvfio_client *c, uint32_t feat, uint64_t *out)
-{
-	return feature(c, feat | UVFIO_DEVICE_FEATURE_GET, out, sizeof(*out));
-}
-
-int uvfio_client_mig_flags(struct uvfio_client *c, uint64_t *flags)
-{
-	return get_u64(c, UVFIO_DEVICE_FEATURE_MIGRATION, flags);
-}
-
-int uvfio_client_mig_data_size(struct uvfio_client *c, uint64_t *bytes)
-{
-	return get_u64(c, UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE, bytes);
-}
-
-int uvfio_client_mig_get_state(struct uvfio_client *c,
-			       enum uvfio_device_mig_state *state)
-{
-	struct uvfio_device_feature_mig_state st = { .data_fd = -1 };
-	int ret = feature(c,
-			  UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE |
-				  UVFIO_DEVICE_FEATURE_GET,
-			  &st, sizeof(st));
-
-	if (!ret)
-		*state = st.device_state;
-	return ret;
-}
-
-static void pump_finish(struct uvfio_client *c);
-static void client_mig_pump_stop_locked(struct uvfio_client *c, bool force);
-
-int uvfio_client_mig_set_state(struct uvfio_client *c,
-			       enum uvfio_device_mig_state state)
-{
+	struct vu_client *c = to_vu(pub);
 	struct uvfio_device_feature_mig_state st = { .device_state = state,
 						     .data_fd = -1 };
 
 	/* Data written to a data fd reaches the device before the state
 	 * changes, as a write() on the kernel's data_fd would have. */
 	pump_finish(c);
-	return feature(c,
-		       UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE |
-			       UVFIO_DEVICE_FEATURE_SET,
-		       &st, sizeof(st));
+	return client_feature(pub,
+			      UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE |
+				      UVFIO_DEVICE_FEATURE_SET,
+			      &st, sizeof(st));
 }
 
-ssize_t uvfio_client_mig_read(struct uvfio_client *c, void *buf, size_t len)
+ssize_t vu_mig_read(struct uvfio_client *pub, void *buf, size_t len)
 {
+	struct vu_client *c = to_vu(pub);
 	size_t max = c->caps.max_data_xfer_size;
 	struct vfu_mig_data req = { .argsz = sizeof(req) };
 	struct vfu_mig_data rep;
@@ -103,9 +54,9 @@ ssize_t uvfio_client_mig_read(struct uvfio_client *c, void *buf, size_t len)
 	return ret ? ret : (ssize_t)rep.size;
 }
 
-ssize_t uvfio_client_mig_write(struct uvfio_client *c, const void *buf,
-			       size_t len)
+ssize_t vu_mig_write(struct uvfio_client *pub, const void *buf, size_t len)
 {
+	struct vu_client *c = to_vu(pub);
 	size_t max = c->caps.max_data_xfer_size, done = 0;
 	struct vfu_mig_data *req;
 	int ret = 0;
@@ -136,7 +87,7 @@ ssize_t uvfio_client_mig_write(struct uvfio_client *c, const void *buf,
  * the caller closes its end; a saving pump is stopped (what the caller did
  * not read is dropped, the state change ends the session anyway).
  */
-static void pump_finish(struct uvfio_client *c)
+static void pump_finish(struct vu_client *c)
 {
 	pthread_mutex_lock(&c->pump_lock);
 	client_mig_pump_stop_locked(c, false);
@@ -146,7 +97,7 @@ static void pump_finish(struct uvfio_client *c)
 /* Move the session's data between the device and our socket end. */
 static void *pump_main(void *arg)
 {
-	struct uvfio_client *c = arg;
+	struct vu_client *c = arg;
 	/* Fixed from before the thread starts until it is joined. */
 	bool saving = c->pump_saving;
 	uint8_t *buf = malloc(PUMP_CHUNK);
@@ -156,7 +107,7 @@ static void *pump_main(void *arg)
 		ssize_t n;
 
 		if (saving) {
-			n = uvfio_client_mig_read(c, buf, PUMP_CHUNK);
+			n = vu_mig_read(&c->pub, buf, PUMP_CHUNK);
 			if (n <= 0)
 				break;
 			for (ssize_t off = 0; off < n;) {
@@ -181,7 +132,7 @@ static void *pump_main(void *arg)
 			 * raise SIGPIPE in a caller still writing, where the
 			 * kernel's data_fd just fails the state change. */
 			if (!refused &&
-			    uvfio_client_mig_write(c, buf, (size_t)n) != n)
+			    vu_mig_write(&c->pub, buf, (size_t)n) != n)
 				refused = true;
 		}
 	}
@@ -193,7 +144,7 @@ out:
 	return NULL;
 }
 
-void client_mig_pump_stop(struct uvfio_client *c, bool force)
+void client_mig_pump_stop(struct vu_client *c, bool force)
 {
 	pthread_mutex_lock(&c->pump_lock);
 	client_mig_pump_stop_locked(c, force);
@@ -201,7 +152,7 @@ void client_mig_pump_stop(struct uvfio_client *c, bool force)
 }
 
 /* c->pump_lock held: the pump fields change only under it. */
-static void client_mig_pump_stop_locked(struct uvfio_client *c, bool force)
+static void client_mig_pump_stop_locked(struct vu_client *c, bool force)
 {
 	if (!c->pump_started)
 		return;
@@ -214,7 +165,7 @@ static void client_mig_pump_stop_locked(struct uvfio_client *c, bool force)
 	c->pump_started = false;
 }
 
-static int data_fd_locked(struct uvfio_client *c, int *fd)
+static int data_fd_locked(struct vu_client *c, int *fd)
 {
 	enum uvfio_device_mig_state state;
 	int sv[2], ret;
@@ -224,7 +175,7 @@ static int data_fd_locked(struct uvfio_client *c, int *fd)
 			return -EBUSY;
 		client_mig_pump_stop_locked(c, true);
 	}
-	ret = uvfio_client_mig_get_state(c, &state);
+	ret = uvfio_client_mig_get_state(&c->pub, &state);
 	if (ret)
 		return ret;
 	if (state != UVFIO_DEVICE_STATE_STOP_COPY &&
@@ -247,8 +198,9 @@ static int data_fd_locked(struct uvfio_client *c, int *fd)
 	return 0;
 }
 
-int uvfio_client_mig_data_fd(struct uvfio_client *c, int *fd)
+int vu_mig_data_fd(struct uvfio_client *pub, int *fd)
 {
+	struct vu_client *c = to_vu(pub);
 	int ret;
 
 	pthread_mutex_lock(&c->pump_lock);

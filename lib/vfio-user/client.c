@@ -39,9 +39,9 @@ static void copy_reply(struct reply *out, const uint8_t *p, size_t len)
  * the whole request: whatever else the server sends meanwhile (its DMA
  * requests, stale replies) does not extend it.
  */
-static int transact_locked(struct uvfio_client *c, uint16_t cmd,
-			   const void *req, size_t req_len, const int *fds,
-			   unsigned int nr_fds, struct reply *out)
+static int transact_locked(struct vu_client *c, uint16_t cmd, const void *req,
+			   size_t req_len, const int *fds, unsigned int nr_fds,
+			   struct reply *out)
 {
 	struct vfu_header hdr = { .msg_id = c->next_id++, .command = cmd };
 	int64_t deadline = vfu_deadline(c->timeout_ms);
@@ -86,9 +86,8 @@ static int transact_locked(struct uvfio_client *c, uint16_t cmd,
 	return ret;
 }
 
-int transact(struct uvfio_client *c, uint16_t cmd, const void *req,
-	     size_t req_len, const int *fds, unsigned int nr_fds,
-	     struct reply *out)
+int transact(struct vu_client *c, uint16_t cmd, const void *req, size_t req_len,
+	     const int *fds, unsigned int nr_fds, struct reply *out)
 {
 	int ret;
 
@@ -119,7 +118,7 @@ static int connect_unix(const char *path)
 	return fd;
 }
 
-static int negotiate(struct uvfio_client *c, bool want_twin)
+static int negotiate(struct vu_client *c, bool want_twin)
 {
 	struct vfu_caps mine, theirs;
 	struct vfu_version *ver;
@@ -206,26 +205,38 @@ out:
 	return ret;
 }
 
-struct uvfio_client *uvfio_client_open(const char *name,
-				       const struct uvfio_client_opts *opts)
+static const struct client_ops vu_ops = {
+	.close = vu_close,
+	.get_caps = vu_get_caps,
+	.device_info = vu_device_info,
+	.region_info = vu_region_info,
+	.irq_info = vu_irq_info,
+	.set_irqs = vu_set_irqs,
+	.reset = vu_reset,
+	.feature = vu_feature,
+	.region_read = vu_region_read,
+	.region_write = vu_region_write,
+	.region_write_posted = vu_region_write_posted,
+	.region_mmap = vu_region_mmap,
+	.dma_map = vu_dma_map,
+	.dma_unmap = vu_dma_unmap,
+	.dma_unmap_all = vu_dma_unmap_all,
+	.mig_set_state = vu_mig_set_state,
+	.mig_read = vu_mig_read,
+	.mig_write = vu_mig_write,
+	.mig_data_fd = vu_mig_data_fd,
+};
+
+struct uvfio_client *vu_client_open(const char *path,
+				    const struct uvfio_client_opts *opts)
 {
-	struct uvfio_client *c;
-	const char *path = name;
+	struct vu_client *c;
 	int ret;
 
-	if (!name) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!strncmp(name, "vfio:", 5) || !strncmp(name, "mdev:", 5)) {
-		errno = EPROTONOSUPPORT;
-		return NULL;
-	}
-	if (!strncmp(name, "unix:", 5))
-		path = name + 5;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->pub.ops = &vu_ops;
 	c->twin = -1;
 	c->pump_fd = -1;
 	vfu_rx_init(&c->rx);
@@ -250,17 +261,17 @@ struct uvfio_client *uvfio_client_open(const char *name,
 			goto fail;
 		c->twin_running = true;
 	}
-	return c;
+	return &c->pub;
 fail:
-	uvfio_client_close(c);
+	vu_close(&c->pub);
 	errno = -ret;
 	return NULL;
 }
 
-void uvfio_client_close(struct uvfio_client *c)
+void vu_close(struct uvfio_client *pub)
 {
-	if (!c)
-		return;
+	struct vu_client *c = to_vu(pub);
+
 	/* Wake a data-fd thread blocked on the device, then wait for it. */
 	if (c->sock >= 0)
 		shutdown(c->sock, SHUT_RDWR);
@@ -285,8 +296,8 @@ void uvfio_client_close(struct uvfio_client *c)
 	free(c);
 }
 
-void uvfio_client_get_caps(struct uvfio_client *c,
-			   struct uvfio_client_caps *caps)
+void vu_get_caps(struct uvfio_client *pub, struct uvfio_client_caps *caps)
 {
+	struct vu_client *c = to_vu(pub);
 	*caps = c->caps;
 }

@@ -162,7 +162,10 @@ int suite_open(const char *name, struct uvfio_client **c, int *intx_fd,
 	}
 	*c = uvfio_client_open(name, NULL);
 	if (!*c) {
-		printf("Bail out! cannot open %s: %s\n", name, strerror(errno));
+		const char *why = uvfio_client_open_error();
+
+		printf("Bail out! cannot open %s: %s\n", name,
+		       why ? why : strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -1,0 +1,122 @@
+#!/bin/sh
+# The tests the rig runs inside the guest, against the kernel's own VFIO:
+# QEMU's edu bound to vfio-pci and the kernel's mtty sample.  Runs under
+# busybox sh as the guest's init leaves it (modules loaded, /rig/bin in
+# PATH).  Output: for each program a "### NAME" line, then its TAP, then
+# one more result, the program's exit status.  run.sh renumbers it all.
+# Exit status 0 iff nothing failed.
+failed=0
+
+say() { echo "$@"; }
+section() { say "### $1"; }
+pass() { say "ok - $1"; }
+flunk() {
+	say "not ok - $1"
+	failed=1
+}
+
+# run NAME CMD...: a TAP program, and its exit status as one more result.
+run() {
+	name=$1
+	shift
+	section "$name"
+	"$@"
+	rc=$?
+	if [ $rc -eq 0 ]; then pass "$name exits 0"; else flunk "$name exits $rc"; fi
+}
+
+# expect_fail NAME PATTERN CMD...: CMD fails and its stderr says PATTERN.
+expect_fail() {
+	name=$1 pattern=$2
+	shift 2
+	if "$@" >/tmp/out 2>&1; then
+		flunk "$name: succeeded"
+	elif grep -q -- "$pattern" /tmp/out; then
+		pass "$name"
+	else
+		flunk "$name: said '$(cat /tmp/out)'"
+	fi
+}
+
+kver=$(uname -r)
+say "# kernel $kver"
+mig=false
+case $kver in 6.1.*) ;; *) mig=true ;; esac
+
+# ---- QEMU's edu on vfio-pci ----
+
+edu=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] &&
+		edu=${d##*/}
+done
+section "edu on vfio-pci"
+if [ -z "$edu" ]; then
+	flunk "QEMU's edu is on the bus"
+	exit 1
+fi
+pass "QEMU's edu is on the bus at $edu"
+expect_fail "open edu while no driver holds it" "not vfio-pci" \
+	uvfioctl info "vfio:$edu"
+echo vfio-pci >"/sys/bus/pci/devices/$edu/driver_override"
+if echo "$edu" >/sys/bus/pci/drivers/vfio-pci/bind; then
+	pass "bind edu to vfio-pci"
+else
+	flunk "bind edu to vfio-pci"
+fi
+
+run "kernel-client vfio:$edu" kernel-client-test "vfio:$edu"
+# QEMU 7.2's edu aborts on a DMA that ends at its buffer's end.
+run "edu-suite vfio:$edu" edu-suite "vfio:$edu" --qemu-7.2
+
+# ---- the kernel's mtty ----
+
+section "mtty"
+if insmod /lib/modules/mtty.ko; then
+	pass "load mtty.ko"
+else
+	flunk "load mtty.ko"
+	exit 1
+fi
+types=/sys/class/mdev_bus/mtty/mdev_supported_types
+a=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+b=83b8f4f2-509f-382f-3c1e-e6bfe0fa1002
+for u in $a $b; do
+	if echo $u >$types/mtty-2/create; then
+		pass "create mdev $u (mtty-2)"
+	else
+		flunk "create mdev $u (mtty-2)"
+	fi
+done
+
+run "kernel-client mdev:$a" kernel-client-test "mdev:$a"
+# 6.1's mtty oopses on interrupts with no trigger set: --linux-6.1.
+run "mtty-suite mdev:$a" mtty-suite "mdev:$a" $($mig || echo --linux-6.1)
+
+if $mig; then
+	section "migrate mdev to mdev"
+	# Port 0's loopback FIFO holds "MIG" on $a; after the migration it
+	# reads back on $b, and $a's own FIFO is left as it was.
+	for ch in 0x4d 0x49 0x47; do
+		uvfioctl write "mdev:$a" bar0 0 $ch --width 1
+	done
+	if uvfioctl migrate "mdev:$a" "mdev:$b" >/tmp/out 2>&1; then
+		pass "uvfioctl migrate mdev:$a mdev:$b"
+	else
+		flunk "uvfioctl migrate: $(cat /tmp/out)"
+	fi
+	got=
+	for i in 1 2 3; do
+		got="$got $(uvfioctl read "mdev:$b" bar0 0 --width 1)"
+	done
+	if [ "$got" = " 0x4d 0x49 0x47" ]; then
+		pass "the destination's FIFO holds what the source's did"
+	else
+		flunk "the destination's FIFO holds:$got"
+	fi
+fi
+
+for u in $a $b; do
+	echo 1 >/sys/bus/mdev/devices/$u/remove
+done
+exit $failed
