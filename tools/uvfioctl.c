@@ -27,8 +27,8 @@
 #endif
 
 static const struct command *const commands[] = {
-	&cmd_info, &cmd_read, &cmd_write,   &cmd_lspci,
-	&cmd_save, &cmd_load, &cmd_migrate, &cmd_receive,
+	&cmd_info, &cmd_read,	 &cmd_write,   &cmd_lspci, &cmd_save,
+	&cmd_load, &cmd_migrate, &cmd_receive, &cmd_check,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -41,8 +41,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: uvfioctl [OPTIONS] COMMAND [ARGS...]\n"
 		"\n"
-		"Inspect, access and migrate VFIO devices served over vfio-user\n"
-		"(uvfiod).\n"
+		"Inspect, access, migrate and check VFIO devices: served over\n"
+		"vfio-user (uvfiod), or the kernel's own.\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NR_COMMANDS; i++)
@@ -52,7 +52,8 @@ static void usage(FILE *out)
 		"  help    [COMMAND]\n"
 		"          this text, or the help of COMMAND\n"
 		"\n"
-		"DEV names a device: a socket path, or unix:PATH.  REGION is an index\n"
+		"DEV names a device: a socket path or unix:PATH (vfio-user),\n"
+		"vfio:DDDD:BB:DD.F (vfio-pci) or mdev:UUID (the kernel).  REGION is an index\n"
 		"or a vfio-pci region name (bar0-bar5, rom, config, vga).  Numbers are\n"
 		"decimal, or hexadecimal with a 0x prefix.  SRC and DST are devices\n"
 		"too; migrate's DST may also be tcp:HOST:PORT, where a receive waits.\n"

@@ -28,6 +28,7 @@ struct command {
 
 extern const struct command cmd_info, cmd_read, cmd_write, cmd_lspci;
 extern const struct command cmd_save, cmd_load, cmd_migrate, cmd_receive;
+extern const struct command cmd_check;
 
 /* Print the command's --help to stdout. */
 void command_help(const struct command *cmd);

@@ -355,10 +355,11 @@ static int kvfio_dirty_pages(struct uvfio_client *pub, uint32_t flags,
 			     uint64_t *bitmap)
 {
 	struct kvfio_client *k = to_kvfio(pub);
-	struct {
-		struct uvfio_iommu_type1_dirty_bitmap hdr;
-		struct uvfio_iommu_type1_dirty_bitmap_get get;
-	} req = { .hdr = { .argsz = sizeof(req.hdr), .flags = flags } };
+	struct uvfio_iommu_type1_dirty_bitmap hdr = { .argsz = sizeof(hdr),
+						      .flags = flags };
+	struct uvfio_iommu_type1_dirty_bitmap_get get = { 0 };
+	/* Bytes: the header ends in a flexible array. */
+	uint8_t req[sizeof(hdr) + sizeof(get)];
 
 	if (flags == UVFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP) {
 		uint64_t pages;
@@ -366,8 +367,8 @@ static int kvfio_dirty_pages(struct uvfio_client *pub, uint32_t flags,
 		if (!pgsize || !bitmap || size % pgsize)
 			return -EINVAL;
 		pages = size / pgsize;
-		req.hdr.argsz = sizeof(req);
-		req.get = (struct uvfio_iommu_type1_dirty_bitmap_get){
+		hdr.argsz = sizeof(req);
+		get = (struct uvfio_iommu_type1_dirty_bitmap_get){
 			.iova = iova,
 			.size = size,
 			.bitmap = { .pgsize = pgsize,
@@ -375,7 +376,9 @@ static int kvfio_dirty_pages(struct uvfio_client *pub, uint32_t flags,
 				    .data = (uintptr_t)bitmap },
 		};
 	}
-	return ioctl(k->container, UVFIO_IOMMU_DIRTY_PAGES, &req) ? -errno : 0;
+	memcpy(req, &hdr, sizeof(hdr));
+	memcpy(req + sizeof(hdr), &get, sizeof(get));
+	return ioctl(k->container, UVFIO_IOMMU_DIRTY_PAGES, req) ? -errno : 0;
 }
 
 static const struct client_ops kvfio_ops = {

@@ -25,6 +25,16 @@ run() {
 	if [ $rc -eq 0 ]; then pass "$name exits 0"; else flunk "$name exits $rc"; fi
 }
 
+# check DEV: uvfioctl check, its lines as TAP, and its exit status.
+check() {
+	section "uvfioctl check $1"
+	uvfioctl check "$1" >/tmp/check 2>&1
+	rc=$?
+	sed -e 's/^ok   /ok - /' -e 's/^FAIL /not ok - /' \
+		-e 's/^skip \(.*\)$/ok - \1 # SKIP/' /tmp/check
+	if [ $rc -eq 0 ]; then pass "uvfioctl check exits 0"; else flunk "uvfioctl check exits $rc"; fi
+}
+
 # expect_fail NAME PATTERN CMD...: CMD fails and its stderr says PATTERN.
 expect_fail() {
 	name=$1 pattern=$2
@@ -68,6 +78,8 @@ fi
 run "kernel-client vfio:$edu" kernel-client-test "vfio:$edu"
 # QEMU 7.2's edu aborts on a DMA that ends at its buffer's end.
 run "edu-suite vfio:$edu" edu-suite "vfio:$edu" --qemu-7.2
+# vfio-pci's feature multiplexer; edu does not migrate.
+check "vfio:$edu"
 
 # ---- the kernel's mtty ----
 
@@ -92,6 +104,8 @@ done
 run "kernel-client mdev:$a" kernel-client-test "mdev:$a"
 # 6.1's mtty oopses on interrupts with no trigger set: --linux-6.1.
 run "mtty-suite mdev:$a" mtty-suite "mdev:$a" $($mig || echo --linux-6.1)
+
+check "mdev:$b"
 
 if $mig; then
 	section "migrate mdev to mdev"
