@@ -317,11 +317,8 @@ static int run_lspci(const struct command *cmd, int argc, char **argv)
 	/* --help is the only option, and command_getopt() handles it. */
 	if (command_getopt(cmd, argc, argv, ":h", longopts) != -1)
 		return EXIT_USAGE;
-	if (optind == argc)
-		return usage_error(cmd, "missing DEV");
-	if (argc - optind > 1)
-		return usage_error(cmd, "unexpected argument '%s'",
-				   argv[optind + 1]);
+	if (one_dev_operand(cmd, argc, argv))
+		return EXIT_USAGE;
 	dev = argv[optind];
 	c = open_device(cmd, dev);
 	if (!c)

@@ -476,11 +476,8 @@ static int run_check(const struct command *cmd, int argc, char **argv)
 
 	if (command_getopt(cmd, argc, argv, ":h", longopts) != -1)
 		return EXIT_USAGE;
-	if (optind == argc)
-		return usage_error(cmd, "missing DEV");
-	if (argc - optind > 1)
-		return usage_error(cmd, "unexpected argument '%s'",
-				   argv[optind + 1]);
+	if (one_dev_operand(cmd, argc, argv))
+		return EXIT_USAGE;
 	k.c = open_device(cmd, argv[optind]);
 	if (!k.c)
 		return EXIT_FAIL;

@@ -561,11 +561,8 @@ static int run_info(const struct command *cmd, int argc, char **argv)
 			return EXIT_USAGE;
 		json = true;
 	}
-	if (optind == argc)
-		return usage_error(cmd, "missing DEV");
-	if (argc - optind > 1)
-		return usage_error(cmd, "unexpected argument '%s'",
-				   argv[optind + 1]);
+	if (one_dev_operand(cmd, argc, argv))
+		return EXIT_USAGE;
 	r.name = argv[optind];
 	c = open_device(cmd, r.name);
 	if (!c)

@@ -685,11 +685,8 @@ static int run_receive(const struct command *cmd, int argc, char **argv)
 			return EXIT_USAGE;
 		r.listen = optarg;
 	}
-	if (optind == argc)
-		return usage_error(cmd, "missing DEV");
-	if (argc - optind > 1)
-		return usage_error(cmd, "unexpected argument '%s'",
-				   argv[optind + 1]);
+	if (one_dev_operand(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (!r.listen)
 		return usage_error(cmd, "missing --listen tcp:ADDR:PORT");
 	if (parse_tcp(r.listen, buf, sizeof(buf), &host, &port))

@@ -199,6 +199,16 @@ int parse_region(const char *text, uint32_t *out)
 	return 0;
 }
 
+int one_dev_operand(const struct command *cmd, int argc, char **argv)
+{
+	if (optind == argc)
+		return usage_error(cmd, "missing DEV");
+	if (argc - optind > 1)
+		return usage_error(cmd, "unexpected argument '%s'",
+				   argv[optind + 1]);
+	return 0;
+}
+
 struct uvfio_client *open_client(const char *name)
 {
 	struct uvfio_client_opts opts = { .timeout_ms = timeout_ms };

@@ -47,6 +47,12 @@ int command_getopt(const struct command *cmd, int argc, char **argv,
 int usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * After the options, exactly one operand, DEV, at argv[optind]: 0, or
+ * EXIT_USAGE once the usage error is printed.
+ */
+int one_dev_operand(const struct command *cmd, int argc, char **argv);
+
 /* Print "uvfioctl: CMD: message" to stderr; returns EXIT_FAIL. */
 int fail(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

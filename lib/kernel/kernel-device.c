@@ -137,18 +137,21 @@ static int locate(struct kvfio_client *k, uint32_t index, uint64_t off,
 	return 0;
 }
 
-ssize_t kvfio_region_read(struct uvfio_client *pub, uint32_t index,
-			  uint64_t offset, void *buf, size_t len)
+static ssize_t region_rw(struct kvfio_client *k, uint32_t index,
+			 uint64_t offset, void *buf, size_t len, bool is_write)
 {
-	struct kvfio_client *k = to_kvfio(pub);
 	struct kvfio_region r;
 	size_t done = 0;
-	int ret =
-		locate(k, index, offset, len, UVFIO_REGION_INFO_FLAG_READ, &r);
+	int ret = locate(k, index, offset, len,
+			 is_write ? UVFIO_REGION_INFO_FLAG_WRITE :
+				    UVFIO_REGION_INFO_FLAG_READ,
+			 &r);
 
 	while (!ret && done < len) {
-		ssize_t n = pread(k->device, (uint8_t *)buf + done, len - done,
-				  (off_t)(r.offset + offset + done));
+		off_t pos = (off_t)(r.offset + offset + done);
+		uint8_t *p = (uint8_t *)buf + done;
+		ssize_t n = is_write ? pwrite(k->device, p, len - done, pos) :
+				       pread(k->device, p, len - done, pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -159,27 +162,17 @@ ssize_t kvfio_region_read(struct uvfio_client *pub, uint32_t index,
 	return ret ? ret : (ssize_t)len;
 }
 
+ssize_t kvfio_region_read(struct uvfio_client *pub, uint32_t index,
+			  uint64_t offset, void *buf, size_t len)
+{
+	return region_rw(to_kvfio(pub), index, offset, buf, len, false);
+}
+
 ssize_t kvfio_region_write(struct uvfio_client *pub, uint32_t index,
 			   uint64_t offset, const void *buf, size_t len)
 {
-	struct kvfio_client *k = to_kvfio(pub);
-	struct kvfio_region r;
-	size_t done = 0;
-	int ret =
-		locate(k, index, offset, len, UVFIO_REGION_INFO_FLAG_WRITE, &r);
-
-	while (!ret && done < len) {
-		ssize_t n = pwrite(k->device, (const uint8_t *)buf + done,
-				   len - done,
-				   (off_t)(r.offset + offset + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return ret ? ret : (ssize_t)len;
+	/* Not written through: pwrite() only reads the buffer. */
+	return region_rw(to_kvfio(pub), index, offset, (void *)buf, len, true);
 }
 
 int kvfio_region_write_posted(struct uvfio_client *pub, uint32_t index,
