@@ -96,7 +96,11 @@ int kvfio_reset(struct uvfio_client *pub)
 {
 	struct kvfio_client *k = to_kvfio(pub);
 
-	return ioctl(k->device, UVFIO_DEVICE_RESET) ? -errno : 0;
+	if (ioctl(k->device, UVFIO_DEVICE_RESET))
+		return -errno;
+	/* The device is RUNNING again: its session's fd is dead. */
+	kvfio_mig_forget(k);
+	return 0;
 }
 
 int kvfio_feature(struct uvfio_client *pub,

@@ -27,9 +27,12 @@ struct kvfio_client {
 	bool unmap_all; /* the container has VFIO_UNMAP_ALL */
 	uint32_t dma_avail;
 
-	pthread_mutex_t lock; /* guards what follows */
+	pthread_mutex_t lock; /* guards region[] */
 	struct kvfio_region region[KVFIO_MAX_REGIONS];
-	int data_fd; /* the migration session's, or -1 */
+
+	pthread_mutex_t
+		mig_lock; /* guards data_fd; taken across a state change */
+	int data_fd;	  /* the migration session's, or -1 */
 };
 
 static inline struct kvfio_client *to_kvfio(struct uvfio_client *pub)
@@ -56,6 +59,8 @@ int kvfio_region_mmap(struct uvfio_client *pub, uint32_t index, uint64_t offset,
 		      uint64_t size, int prot, void **addr);
 
 /* kernel-mig.c */
+/* End the session, if any (a reset ends it in the kernel too). */
+void kvfio_mig_forget(struct kvfio_client *k);
 int kvfio_mig_set_state(struct uvfio_client *pub,
 			enum uvfio_device_mig_state state);
 ssize_t kvfio_mig_read(struct uvfio_client *pub, void *buf, size_t len);

@@ -27,7 +27,7 @@ int kvfio_mig_set_state(struct uvfio_client *pub,
 						     .data_fd = -1 };
 	int ret;
 
-	pthread_mutex_lock(&k->lock);
+	pthread_mutex_lock(&k->mig_lock);
 	ret = client_feature(pub,
 			     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE |
 				     UVFIO_DEVICE_FEATURE_SET,
@@ -44,19 +44,36 @@ int kvfio_mig_set_state(struct uvfio_client *pub,
 			k->data_fd = st.data_fd;
 		}
 	}
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_unlock(&k->mig_lock);
 	return ret;
 }
 
-/* The session's fd, or -EINVAL when there is no session. */
+void kvfio_mig_forget(struct kvfio_client *k)
+{
+	pthread_mutex_lock(&k->mig_lock);
+	if (k->data_fd >= 0)
+		close(k->data_fd);
+	k->data_fd = -1;
+	pthread_mutex_unlock(&k->mig_lock);
+}
+
+/*
+ * A duplicate of the session's fd (the caller closes it), or -EINVAL when
+ * there is no session: a state change may close the session's own fd
+ * meanwhile, and its number be reused.
+ */
 static int session_fd(struct kvfio_client *k)
 {
-	int fd;
+	int fd = -EINVAL;
 
-	pthread_mutex_lock(&k->lock);
-	fd = k->data_fd;
-	pthread_mutex_unlock(&k->lock);
-	return fd >= 0 ? fd : -EINVAL;
+	pthread_mutex_lock(&k->mig_lock);
+	if (k->data_fd >= 0) {
+		fd = fcntl(k->data_fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			fd = -errno;
+	}
+	pthread_mutex_unlock(&k->mig_lock);
+	return fd;
 }
 
 ssize_t kvfio_mig_read(struct uvfio_client *pub, void *buf, size_t len)
@@ -71,7 +88,8 @@ ssize_t kvfio_mig_read(struct uvfio_client *pub, void *buf, size_t len)
 	while (n < 0 && errno == EINTR);
 	/* ENOMSG: pre-copy has nothing more for now. */
 	if (n < 0)
-		return errno == ENOMSG ? 0 : -errno;
+		n = errno == ENOMSG ? 0 : -errno;
+	close(fd);
 	return n;
 }
 
@@ -87,24 +105,25 @@ ssize_t kvfio_mig_write(struct uvfio_client *pub, const void *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : -EIO;
+
+			close(fd);
+			return err;
+		}
 		done += (size_t)n;
 	}
+	close(fd);
 	return (ssize_t)len;
 }
 
 int kvfio_mig_data_fd(struct uvfio_client *pub, int *fd)
 {
 	int sfd = session_fd(to_kvfio(pub));
-	int dup_fd;
 
 	if (sfd < 0)
 		return sfd;
-	dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd < 0)
-		return -errno;
-	*fd = dup_fd;
+	*fd = sfd;
 	return 0;
 }
 
@@ -112,10 +131,13 @@ int kvfio_mig_precopy_info(struct uvfio_client *pub,
 			   struct uvfio_precopy_info *info)
 {
 	int fd = session_fd(to_kvfio(pub));
+	int ret;
 
 	if (fd < 0)
 		return fd;
 	info->argsz = sizeof(*info);
 	info->flags = 0;
-	return ioctl(fd, UVFIO_MIG_GET_PRECOPY_INFO, info) ? -errno : 0;
+	ret = ioctl(fd, UVFIO_MIG_GET_PRECOPY_INFO, info) ? -errno : 0;
+	close(fd);
+	return ret;
 }

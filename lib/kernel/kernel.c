@@ -115,12 +115,17 @@ static int find_group(const struct kvfio_name *nm, unsigned int *group)
 				       nm->dev, nm->dev);
 	if (nm->pci) {
 		link_name(nm->sysfs, "driver", driver, sizeof(driver));
-		if (!driver[0] || !strstr(driver, "vfio"))
+		if (driver[0] && !strstr(driver, "vfio"))
 			return client_open_error(
 				ENODEV,
 				"%s is bound to %s, not vfio-pci: 'echo vfio-pci > %s/driver_override; echo %s > %s/driver/unbind; echo %s > /sys/bus/pci/drivers/vfio-pci/bind' (modprobe vfio-pci first)",
-				nm->dev, driver[0] ? driver : "no driver",
-				nm->sysfs, nm->dev, nm->sysfs, nm->dev);
+				nm->dev, driver, nm->sysfs, nm->dev, nm->sysfs,
+				nm->dev);
+		if (!driver[0])
+			return client_open_error(
+				ENODEV,
+				"%s is bound to no driver, not vfio-pci: 'echo vfio-pci > %s/driver_override; echo %s > /sys/bus/pci/drivers/vfio-pci/bind' (modprobe vfio-pci first)",
+				nm->dev, nm->sysfs, nm->dev);
 	}
 	link_name(nm->sysfs, "iommu_group", grp, sizeof(grp));
 	if (!grp[0])
@@ -281,6 +286,7 @@ static void kvfio_close(struct uvfio_client *pub)
 		close(k->group);
 	if (k->container >= 0)
 		close(k->container);
+	pthread_mutex_destroy(&k->mig_lock);
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 }
@@ -426,6 +432,7 @@ struct uvfio_client *kvfio_client_open(const char *name,
 	k->pub.ops = &kvfio_ops;
 	k->container = k->group = k->device = k->data_fd = -1;
 	pthread_mutex_init(&k->lock, NULL);
+	pthread_mutex_init(&k->mig_lock, NULL);
 	k->group = ret = open_group(group);
 	if (ret >= 0)
 		ret = check_viable(k->group, group);

@@ -46,6 +46,8 @@ cp "$here/init" "$base/init"
 cp "$here/guest-tests.sh" "$base/rig/"
 for b in $bins; do
 	[ -x "$b" ] || { echo "Bail out! $b is not built"; exit 1; }
+done
+for b in $bins; do
 	cp "$b" "$base/rig/bin/"
 	ldd "$b" | awk '/=> \// { print $3 } /^[ \t]*\// { print $1 }'
 done | sort -u | while read -r lib; do

@@ -63,9 +63,13 @@ log "fetching $img $hdr $common $kbuild $src"
 }
 
 mkdir -p "$work/img" "$work/hdr" "$work/src"
-dpkg-deb --fsys-tarfile "$work/${img}"_*.deb | tar -x -C "$work/img" \
+img_deb=$(ls "$work/${img}"_*.deb)
+# The patterns are tar's: no expansion by the shell.
+set -f
+dpkg-deb --fsys-tarfile "$img_deb" | tar -x -C "$work/img" \
 	--wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/vfio/*' \
 	'./lib/modules/*/kernel/virt/lib/*' $iommu
+set +f
 for p in "$hdr" "$common" "$kbuild"; do
 	dpkg-deb -x "$work/${p}"_*.deb "$work/hdr"
 done
