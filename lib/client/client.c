@@ -38,12 +38,6 @@ struct uvfio_client *uvfio_client_open(const char *name,
 	}
 	if (!strncmp(name, "vfio:", 5) || !strncmp(name, "mdev:", 5))
 		return kvfio_client_open(name, opts);
-	if (opts && opts->vf_token) {
-		/* vfio-user carries no token yet: refuse rather than
-		 * open a device without the check the caller asked for. */
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
 	return vu_client_open(strncmp(name, "unix:", 5) ? name : name + 5,
 			      opts);
 }

@@ -30,9 +30,9 @@ struct kvfio_client {
 	pthread_mutex_t lock; /* guards region[] */
 	struct kvfio_region region[KVFIO_MAX_REGIONS];
 
-	pthread_mutex_t
-		mig_lock; /* guards data_fd; taken across a state change */
-	int data_fd;	  /* the migration session's, or -1 */
+	/* Guards data_fd; held across a state change and each data call. */
+	pthread_mutex_t mig_lock;
+	int data_fd; /* the migration session's, or -1 */
 };
 
 static inline struct kvfio_client *to_kvfio(struct uvfio_client *pub)

@@ -58,27 +58,24 @@ void kvfio_mig_forget(struct kvfio_client *k)
 }
 
 /*
- * A duplicate of the session's fd (the caller closes it), or -EINVAL when
- * there is no session: a state change may close the session's own fd
- * meanwhile, and its number be reused.
+ * The session's data calls run with mig_lock held: a state change cannot
+ * close the fd under them (and its number go to another file), and no
+ * duplicate is made per call.  The kernel's data_fd calls do not wait
+ * for the device: STOP_COPY reads what is saved, PRE_COPY says ENOMSG.
  */
-static int session_fd(struct kvfio_client *k)
+static int lock_session(struct kvfio_client *k)
 {
-	int fd = -EINVAL;
-
 	pthread_mutex_lock(&k->mig_lock);
-	if (k->data_fd >= 0) {
-		fd = fcntl(k->data_fd, F_DUPFD_CLOEXEC, 0);
-		if (fd < 0)
-			fd = -errno;
-	}
+	if (k->data_fd >= 0)
+		return k->data_fd;
 	pthread_mutex_unlock(&k->mig_lock);
-	return fd;
+	return -EINVAL;
 }
 
 ssize_t kvfio_mig_read(struct uvfio_client *pub, void *buf, size_t len)
 {
-	int fd = session_fd(to_kvfio(pub));
+	struct kvfio_client *k = to_kvfio(pub);
+	int fd = lock_session(k);
 	ssize_t n;
 
 	if (fd < 0)
@@ -89,13 +86,15 @@ ssize_t kvfio_mig_read(struct uvfio_client *pub, void *buf, size_t len)
 	/* ENOMSG: pre-copy has nothing more for now. */
 	if (n < 0)
 		n = errno == ENOMSG ? 0 : -errno;
-	close(fd);
+	pthread_mutex_unlock(&k->mig_lock);
 	return n;
 }
 
 ssize_t kvfio_mig_write(struct uvfio_client *pub, const void *buf, size_t len)
 {
-	int fd = session_fd(to_kvfio(pub));
+	struct kvfio_client *k = to_kvfio(pub);
+	int fd = lock_session(k);
+	ssize_t ret = (ssize_t)len;
 	size_t done = 0;
 
 	if (fd < 0)
@@ -106,31 +105,36 @@ ssize_t kvfio_mig_write(struct uvfio_client *pub, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			int err = n < 0 ? -errno : -EIO;
-
-			close(fd);
-			return err;
+			ret = n < 0 ? -errno : -EIO;
+			break;
 		}
 		done += (size_t)n;
 	}
-	close(fd);
-	return (ssize_t)len;
+	pthread_mutex_unlock(&k->mig_lock);
+	return ret;
 }
 
+/* The caller owns the fd it gets: a duplicate. */
 int kvfio_mig_data_fd(struct uvfio_client *pub, int *fd)
 {
-	int sfd = session_fd(to_kvfio(pub));
+	struct kvfio_client *k = to_kvfio(pub);
+	int sfd = lock_session(k);
+	int ret = 0;
 
 	if (sfd < 0)
 		return sfd;
-	*fd = sfd;
-	return 0;
+	*fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
+	if (*fd < 0)
+		ret = -errno;
+	pthread_mutex_unlock(&k->mig_lock);
+	return ret;
 }
 
 int kvfio_mig_precopy_info(struct uvfio_client *pub,
 			   struct uvfio_precopy_info *info)
 {
-	int fd = session_fd(to_kvfio(pub));
+	struct kvfio_client *k = to_kvfio(pub);
+	int fd = lock_session(k);
 	int ret;
 
 	if (fd < 0)
@@ -138,6 +142,6 @@ int kvfio_mig_precopy_info(struct uvfio_client *pub,
 	info->argsz = sizeof(*info);
 	info->flags = 0;
 	ret = ioctl(fd, UVFIO_MIG_GET_PRECOPY_INFO, info) ? -errno : 0;
-	close(fd);
+	pthread_mutex_unlock(&k->mig_lock);
 	return ret;
 }

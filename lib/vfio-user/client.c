@@ -233,6 +233,12 @@ struct uvfio_client *vu_client_open(const char *path,
 	struct vu_client *c;
 	int ret;
 
+	if (opts && opts->vf_token) {
+		/* No token on the wire yet: refuse rather than open a
+		 * device without the check the caller asked for. */
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
