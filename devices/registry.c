@@ -18,7 +18,9 @@
 
 const char *const device_type_help[] = {
 	"edu,id=NAME             QEMU's educational PCI device (1234:11e8)",
-	"mtty,id=NAME[,ports=N]  the kernel's mtty sample: a PCI serial card, 1 or 2 16550 ports",
+	"mtty,id=NAME[,ports=N][,stream=uvfio|kernel]",
+	"                        the kernel's mtty sample: a PCI serial card, 1 or 2 16550 ports;",
+	"                        stream=kernel migrates in the kernel mtty's format",
 	"ram,id=NAME,size=SIZE   memory-only device (region 0 of SIZE bytes, mmappable)",
 	NULL,
 };
@@ -220,8 +222,9 @@ static struct uvfio_device *create_edu(const struct device_spec *spec,
 static struct uvfio_device *create_mtty(const struct device_spec *spec,
 					char *err, size_t err_len)
 {
-	static const char *const known[] = { "ports", NULL };
-	const char *ports = opt(spec, "ports");
+	static const char *const known[] = { "ports", "stream", NULL };
+	const char *ports = opt(spec, "ports"), *stream = opt(spec, "stream");
+	enum mtty_stream format = MTTY_STREAM_UVFIO;
 	struct uvfio_pci *pci;
 	unsigned int n = 1;
 
@@ -235,7 +238,14 @@ static struct uvfio_device *create_mtty(const struct device_spec *spec,
 		}
 		n = (unsigned int)(ports[0] - '0');
 	}
-	pci = mtty_new(spec->id, n);
+	if (stream && !strcmp(stream, "kernel")) {
+		format = MTTY_STREAM_KERNEL;
+	} else if (stream && strcmp(stream, "uvfio")) {
+		snprintf(err, err_len,
+			 "mtty: stream \"%s\" must be uvfio or kernel", stream);
+		return NULL;
+	}
+	pci = mtty_new(spec->id, n, format);
 	if (!pci) {
 		snprintf(err, err_len, "mtty: %s", strerror(errno));
 		return NULL;

@@ -58,7 +58,7 @@ static void make(unsigned int which, struct dut *d)
 	};
 
 	d->pci = which == 1 ? edu_new("fuzz-edu") :
-		 which == 2 ? mtty_new("fuzz-mtty", 2) :
+		 which == 2 ? mtty_new("fuzz-mtty", 2, MTTY_STREAM_UVFIO) :
 			      NULL;
 	d->dev = d->pci ? uvfio_pci_device(d->pci) :
 			  ram_device_new("fuzz-ram", RAM_SIZE);

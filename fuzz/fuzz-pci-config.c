@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init();
 	memset(ram, 0, DMA_SIZE);
 	pci[0] = edu_new("fuzz-edu");
-	pci[1] = mtty_new("fuzz-mtty", 2);
+	pci[1] = mtty_new("fuzz-mtty", 2, MTTY_STREAM_UVFIO);
 	if (!pci[0] || !pci[1])
 		abort();
 	for (int i = 0; i < 2; i++) {

@@ -65,11 +65,6 @@ struct mtty_staged {
 	uint8_t final_ports; /* and these ports */
 };
 
-static struct mtty *dev_mtty(struct uvfio_device *dev)
-{
-	return uvfio_pci_priv(uvfio_device_priv(dev));
-}
-
 static bool active(enum uvfio_device_mig_state st)
 {
 	return st == UVFIO_DEVICE_STATE_RUNNING ||
@@ -82,8 +77,8 @@ static bool active(enum uvfio_device_mig_state st)
  * does not make.  Here a stop also holds back the interrupts of accesses
  * made while stopped, as the kernel asks of a device in STOP.
  */
-static int mtty_arc(struct uvfio_device *dev, enum uvfio_device_mig_state from,
-		    enum uvfio_device_mig_state to)
+int mtty_mig_arc(struct uvfio_device *dev, enum uvfio_device_mig_state from,
+		 enum uvfio_device_mig_state to)
 {
 	struct mtty *m = dev_mtty(dev);
 
@@ -175,10 +170,6 @@ static uint64_t mtty_state_size(struct uvfio_device *dev)
 
 /* ---- loading ---- */
 
-#define refuse(dev, ...)                                                 \
-	(uvfio_err(dev, "mtty: migration stream refused: " __VA_ARGS__), \
-	 -EINVAL)
-
 static int load_card(struct uvfio_device *dev, struct mtty_staged *st,
 		     const uint8_t *w, size_t len)
 {
@@ -210,21 +201,17 @@ static const unsigned int unstored_regs[] = { UART_RX, UART_IIR, UART_LSR,
  * mtty-uart.c): the FIFO indices inside the FIFO and consistent with the
  * count; the FIFO size 1 or 16 and the trigger level 0 or 1, as the last
  * FCR write (or none) sets them; DLAB as LCR says; THRI raised only with
- * IER.THRI and an empty FIFO; unstored registers and unknown flags 0.
+ * IER.THRI and an empty FIFO; unstored registers 0.
  */
-static int check_port(struct uvfio_device *dev, const uint8_t *w,
-		      unsigned int i)
+int mtty_port_check(struct uvfio_device *dev, const struct mtty_port *p,
+		    unsigned int i)
 {
-	const uint8_t *r = w + W_REGS;
-	unsigned int head = w[W_HEAD], tail = w[W_TAIL], count = w[W_COUNT];
-	unsigned int fcr = w[W_FCR], size = w[W_MAX_FIFO];
-	unsigned int trig = w[W_TRIGGER], flags = w[W_FLAGS];
+	const uint8_t *r = p->uart_reg;
+	unsigned int head = p->head, tail = p->tail, count = p->count;
+	unsigned int fcr = p->fcr, size = p->max_fifo_size;
+	unsigned int trig = p->intr_trigger_level;
 	unsigned int want_size;
 
-	if (flags & ~PORT_FLAGS)
-		return refuse(dev,
-			      "port %u: flags 0x%02x, only 0x%02x are defined",
-			      i, flags, PORT_FLAGS);
 	for (size_t k = 0; k < sizeof(unstored_regs) / sizeof(*unstored_regs);
 	     k++)
 		if (r[unstored_regs[k]])
@@ -232,9 +219,9 @@ static int check_port(struct uvfio_device *dev, const uint8_t *w,
 				dev,
 				"port %u: uart_reg[%u] 0x%02x, must be 0 (not a stored register)",
 				i, unstored_regs[k], r[unstored_regs[k]]);
-	if (!!(flags & PORT_DLAB) != !!(r[UART_LCR] & UART_LCR_DLAB))
-		return refuse(dev, "port %u: DLAB flag %u but LCR 0x%02x", i,
-			      !!(flags & PORT_DLAB), r[UART_LCR]);
+	if (p->dlab != !!(r[UART_LCR] & UART_LCR_DLAB))
+		return refuse(dev, "port %u: DLAB %u but LCR 0x%02x", i,
+			      p->dlab, r[UART_LCR]);
 	if (head >= MTTY_FIFO_SIZE || tail >= MTTY_FIFO_SIZE ||
 	    count > MTTY_FIFO_SIZE)
 		return refuse(
@@ -260,7 +247,7 @@ static int check_port(struct uvfio_device *dev, const uint8_t *w,
 			dev,
 			"port %u: FCR 0x%02x, FIFO size %u and trigger level %u disagree",
 			i, fcr, size, trig);
-	if ((flags & PORT_THRI) && (!(r[UART_IER] & UART_IER_THRI) || count))
+	if (p->thri_pending && (!(r[UART_IER] & UART_IER_THRI) || count))
 		return refuse(
 			dev,
 			"port %u: THRI raised with IER 0x%02x and %u bytes in the FIFO",
@@ -272,7 +259,7 @@ static int load_port(struct uvfio_device *dev, struct mtty_staged *st,
 		     const uint8_t *w, size_t len, unsigned int *index)
 {
 	const struct mtty *m = dev_mtty(dev);
-	struct mtty_port *p;
+	struct mtty_port port = { 0 }, *p = &port;
 	unsigned int i;
 
 	if (len != MTTY_PORT_WIRE)
@@ -282,10 +269,10 @@ static int load_port(struct uvfio_device *dev, struct mtty_staged *st,
 	if (i >= m->nr_ports)
 		return refuse(dev, "port index %u, this card has %u ports", i,
 			      m->nr_ports);
-	if (check_port(dev, w, i))
-		return -EINVAL;
-	p = &st->port[i];
-	memset(p, 0, sizeof(*p));
+	if (w[W_FLAGS] & ~PORT_FLAGS)
+		return refuse(dev,
+			      "port %u: flags 0x%02x, only 0x%02x are defined",
+			      i, w[W_FLAGS], PORT_FLAGS);
 	memcpy(p->uart_reg, w + W_REGS, MTTY_NR_REGS);
 	memcpy(p->fifo, w + W_FIFO, MTTY_FIFO_SIZE);
 	p->head = w[W_HEAD];
@@ -299,6 +286,9 @@ static int load_port(struct uvfio_device *dev, struct mtty_staged *st,
 	p->fcr = w[W_FCR];
 	p->max_fifo_size = w[W_MAX_FIFO];
 	p->intr_trigger_level = w[W_TRIGGER];
+	if (mtty_port_check(dev, p, i))
+		return -EINVAL;
+	st->port[i] = port;
 	*index = i;
 	return 0;
 }
@@ -338,6 +328,7 @@ void mtty_mig_release(struct mtty *m)
 {
 	free(m->staged);
 	m->staged = NULL;
+	mtty_kstream_release(m);
 }
 
 static void mtty_load_abort(struct uvfio_device *dev)
@@ -346,11 +337,22 @@ static void mtty_load_abort(struct uvfio_device *dev)
 }
 
 /*
- * The FINAL phase must have brought the card and every port.  The card is
- * stopped (RESUMING -> STOP): nothing is signalled now.  A condition the
- * loaded ports report, or events held back on the source, count as held
- * back here, so mtty_resume() raises them once the card runs.
+ * The card is stopped (RESUMING -> STOP): nothing is signalled now.  A
+ * condition the loaded ports report, or events held back on the source,
+ * count as held back here, so mtty_resume() raises them once the card
+ * runs.
  */
+void mtty_mig_apply(struct mtty *m, const struct mtty_port *ports,
+		    bool irq_deferred)
+{
+	for (unsigned int i = 0; i < m->nr_ports; i++)
+		m->port[i] = ports[i];
+	m->irq_deferred = irq_deferred || mtty_any_pending(m);
+	m->card_dirty = true;
+	m->dirty_ports = (uint8_t)((1u << m->nr_ports) - 1);
+}
+
+/* The FINAL phase must have brought the card and every port. */
 static int mtty_load_commit(struct uvfio_device *dev)
 {
 	struct mtty *m = dev_mtty(dev);
@@ -365,11 +367,7 @@ static int mtty_load_commit(struct uvfio_device *dev)
 			st ? st->final_ports : 0, all);
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < m->nr_ports; i++)
-		m->port[i] = st->port[i];
-	m->irq_deferred = st->irq_deferred || mtty_any_pending(m);
-	m->card_dirty = true;
-	m->dirty_ports = all;
+	mtty_mig_apply(m, st->port, st->irq_deferred);
 	mtty_mig_release(m);
 	return 0;
 }
@@ -377,7 +375,7 @@ static int mtty_load_commit(struct uvfio_device *dev)
 static const struct uvfio_migration_ops mtty_mig_ops = {
 	.flags = UVFIO_MIGRATION_STOP_COPY | UVFIO_MIGRATION_P2P |
 		 UVFIO_MIGRATION_PRE_COPY,
-	.arc = mtty_arc,
+	.arc = mtty_mig_arc,
 	.save = mtty_save,
 	.dirty_bytes = mtty_dirty_bytes,
 	.state_size = mtty_state_size,
@@ -401,6 +399,9 @@ int mtty_mig_init(struct mtty *m)
 
 	snprintf(compat, sizeof(compat), "mtty-1-%u", m->nr_ports);
 	id.compat = compat;
-	return uvfio_migration_init(uvfio_pci_device(m->pci), &mtty_mig_ops,
+	return uvfio_migration_init(uvfio_pci_device(m->pci),
+				    m->stream == MTTY_STREAM_KERNEL ?
+					    &mtty_kstream_ops :
+					    &mtty_mig_ops,
 				    &id);
 }

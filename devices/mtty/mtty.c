@@ -269,13 +269,15 @@ static int mtty_configure(struct mtty *m)
 	return ret;
 }
 
-struct uvfio_pci *mtty_new(const char *name, unsigned int ports)
+struct uvfio_pci *mtty_new(const char *name, unsigned int ports,
+			   enum mtty_stream stream)
 {
 	struct uvfio_pci *pci;
 	struct mtty *m;
 	int ret;
 
-	if (ports < 1 || ports > MTTY_MAX_PORTS) {
+	if (ports < 1 || ports > MTTY_MAX_PORTS ||
+	    (stream != MTTY_STREAM_UVFIO && stream != MTTY_STREAM_KERNEL)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -292,6 +294,7 @@ struct uvfio_pci *mtty_new(const char *name, unsigned int ports)
 	/* From here on the function owns @m (mtty_release). */
 	m->pci = pci;
 	m->nr_ports = ports;
+	m->stream = stream;
 	for (unsigned int i = 0; i < MTTY_MAX_PORTS; i++)
 		mtty_port_init(&m->port[i]);
 	ret = mtty_configure(m);

@@ -21,11 +21,19 @@
 #define MTTY_MAX_PORTS 2
 #define MTTY_BAR_SIZE 8 /* one I/O BAR per port: BAR0, BAR1 */
 
+/* The format of the migration data (README.md, "Migration"). */
+enum mtty_stream {
+	MTTY_STREAM_UVFIO,  /* the core's framed stream, every field */
+	MTTY_STREAM_KERNEL, /* the kernel mtty's struct mtty_data */
+};
+
 /*
  * Create and realize an mtty function named @name (the device core's
- * naming rules) with @ports ports (1 or 2).  Destroy it with
- * uvfio_pci_destroy().  NULL with errno set (EINVAL, ENOMEM).
+ * naming rules) with @ports ports (1 or 2) that migrates in @stream's
+ * format.  Destroy it with uvfio_pci_destroy().  NULL with errno set
+ * (EINVAL, ENOMEM).
  */
-struct uvfio_pci *mtty_new(const char *name, unsigned int ports);
+struct uvfio_pci *mtty_new(const char *name, unsigned int ports,
+			   enum mtty_stream stream);
 
 #endif /* UVFIO_DEVICES_MTTY_H */

@@ -14,6 +14,12 @@
  *            RESUMING -> STOP, or ops->load_abort() drops it; the device is
  *            never left half-loaded
  *
+ * A device that must speak another implementation's byte format (the
+ * kernel's own driver for the same device, say) uses a raw stream
+ * instead: it writes the bytes itself with uvfio_mig_put_raw() and parses
+ * them in ops->load_raw(); the core keeps the states, sessions and the
+ * staging rules and adds no framing.
+ *
  * The features MIGRATION, MIG_DEVICE_STATE, MIG_DATA_SIZE and (with
  * PRE_COPY) MIG_PRECOPY_INFOv2 are registered on the device; transports
  * reach the data through uvfio_migration_read/write.
@@ -52,6 +58,20 @@ struct uvfio_mig_save;
 #define UVFIO_MIG_SECTION_MAX (64u << 20)
 UVFIO_API int uvfio_mig_put_section(struct uvfio_mig_save *s, uint16_t type,
 				    const void *data, size_t len);
+
+/*
+ * Raw streams only: append @len bytes, at most UVFIO_MIG_SECTION_MAX at a
+ * time.  -EINVAL for a device with a framed stream.
+ */
+UVFIO_API int uvfio_mig_put_raw(struct uvfio_mig_save *s, const void *data,
+				size_t len);
+
+/*
+ * Raw streams only: the bytes this data session produced before this
+ * save, e.g. to write a header once when the FINAL save follows an INITIAL
+ * one in the same session.
+ */
+UVFIO_API uint64_t uvfio_mig_raw_offset(const struct uvfio_mig_save *s);
 
 /* Who the stream is for: a loader refuses a stream of another identity. */
 struct uvfio_mig_identity {
@@ -96,13 +116,21 @@ struct uvfio_migration_ops {
 	int (*load_commit)(struct uvfio_device *dev);
 	/* Drop what was staged. */
 	void (*load_abort)(struct uvfio_device *dev);
+	/*
+	 * Set for a raw stream, instead of load_section: stage the next
+	 * @len written bytes, in whatever pieces the writer chose, checking
+	 * them as they complete.  Return 0 or a negative errno, which fails
+	 * the write and refuses the stream.  load_commit() then refuses a
+	 * stream that is not complete.  MIG_DATA_SIZE is state_size() as is.
+	 */
+	int (*load_raw)(struct uvfio_device *dev, const void *data, size_t len);
 };
 
 /*
  * Give @dev migration (before realize).  Registers the migration
  * features; the device starts in RUNNING.  -EINVAL if @ops lacks
- * STOP_COPY, arc, save, state_size or the load calls (the kernel refuses
- * such drivers too).
+ * STOP_COPY, arc, save, state_size or the load calls, or has both
+ * load_section and load_raw (the kernel refuses incomplete drivers too).
  */
 UVFIO_API int uvfio_migration_init(struct uvfio_device *dev,
 				   const struct uvfio_migration_ops *ops,
@@ -132,8 +160,9 @@ UVFIO_API ssize_t uvfio_migration_read(struct uvfio_device *dev,
 /*
  * Write stream data to @session (RESUMING).  The stream is checked as it
  * arrives: a bad header, section or CRC fails the write with -EINVAL (the
- * reason is logged) and the session with it.  -EINVAL outside RESUMING,
- * -EBADF for a stale session.
+ * reason is logged; a raw stream fails with the device's load_raw error)
+ * and the session with it.  -EINVAL outside RESUMING, -EBADF for a stale
+ * session.
  */
 UVFIO_API ssize_t uvfio_migration_write(struct uvfio_device *dev,
 					uint64_t session, const void *buf,

@@ -28,7 +28,8 @@ struct uvfio_migration {
 	bool precopy_info_v2;
 
 	/* resuming */
-	struct mig_parser *parser;
+	bool resuming;		   /* a resuming session is open */
+	struct mig_parser *parser; /* framed streams only */
 	bool load_failed;
 	bool committed;
 	bool final_seen; /* a FINAL section was staged */

@@ -18,6 +18,10 @@
  * Every session has a new number; readers and writers name theirs, so a
  * stale one never sees another session's data.  Everything here runs
  * under the device lock.
+ *
+ * A raw stream (ops->load_raw) has the same sessions without the framing:
+ * no header or END written, no parser; the device's own bytes go out and
+ * come in as they are, and its commit judges completeness.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +47,11 @@ static bool is_precopy(enum uvfio_device_mig_state s)
 	       s == UVFIO_DEVICE_STATE_PRE_COPY_P2P;
 }
 
+static bool is_raw(const struct uvfio_migration *m)
+{
+	return m->ops->load_raw;
+}
+
 /* ---- saving ---- */
 
 int uvfio_mig_put_section(struct uvfio_mig_save *s, uint16_t type,
@@ -51,13 +60,27 @@ int uvfio_mig_put_section(struct uvfio_mig_save *s, uint16_t type,
 	struct uvfio_migration *m = s->mig;
 	int ret;
 
-	if (!type || len > UVFIO_MIG_SECTION_MAX || (len && !data))
+	if (is_raw(m) || !type || len > UVFIO_MIG_SECTION_MAX || (len && !data))
 		return -EINVAL;
 	ret = mig_stream_put_section(&m->buf, m->seq, type, s->phase, data,
 				     len);
 	if (!ret)
 		m->seq++;
 	return ret;
+}
+
+int uvfio_mig_put_raw(struct uvfio_mig_save *s, const void *data, size_t len)
+{
+	if (!is_raw(s->mig) || len > UVFIO_MIG_SECTION_MAX || (len && !data))
+		return -EINVAL;
+	return mig_buf_append(&s->mig->buf, data, len);
+}
+
+uint64_t uvfio_mig_raw_offset(const struct uvfio_mig_save *s)
+{
+	const struct uvfio_migration *m = s->mig;
+
+	return m->read_total + mig_buf_pending(&m->buf);
 }
 
 static int save_phase(struct uvfio_migration *m, enum uvfio_mig_phase phase)
@@ -73,11 +96,12 @@ static int save_phase(struct uvfio_migration *m, enum uvfio_mig_phase phase)
 
 static void session_end(struct uvfio_migration *m)
 {
-	if (m->parser) {
+	if (m->resuming) {
 		mig_parser_free(m->parser);
 		m->parser = NULL;
 		if (!m->committed)
 			m->ops->load_abort(m->dev);
+		m->resuming = false;
 	}
 	mig_buf_release(&m->buf);
 	__atomic_store_n(&m->session, 0, __ATOMIC_RELEASE);
@@ -101,7 +125,7 @@ static int save_final(struct uvfio_migration *m)
 {
 	int ret = save_phase(m, UVFIO_MIG_FINAL);
 
-	if (!ret)
+	if (!ret && !is_raw(m))
 		ret = mig_stream_put_end(&m->buf, m->seq);
 	if (!ret)
 		m->ended = true;
@@ -113,7 +137,7 @@ static int open_saving(struct uvfio_migration *m, bool precopy)
 	int ret;
 
 	session_begin(m);
-	ret = mig_stream_put_header(&m->buf, &m->id);
+	ret = is_raw(m) ? 0 : mig_stream_put_header(&m->buf, &m->id);
 	if (!ret && precopy) {
 		ret = save_phase(m, UVFIO_MIG_INITIAL);
 		m->initial_end = mig_buf_pending(&m->buf);
@@ -140,6 +164,9 @@ static int section_loaded(void *opaque, uint16_t type,
 static int open_resuming(struct uvfio_migration *m)
 {
 	session_begin(m);
+	m->resuming = true;
+	if (is_raw(m))
+		return 0;
 	m->parser = mig_parser_new(&m->id, section_loaded, m);
 	if (!m->parser) {
 		session_end(m);
@@ -148,16 +175,19 @@ static int open_resuming(struct uvfio_migration *m)
 	return 0;
 }
 
-/* RESUMING -> STOP needs a complete, valid stream with a FINAL state. */
+/*
+ * RESUMING -> STOP needs a complete, valid stream with a FINAL state (a
+ * raw stream's device says in its commit whether it is complete).
+ */
 static bool resume_complete(struct uvfio_migration *m)
 {
 	const char *why = NULL;
 
 	if (m->load_failed)
 		why = "the stream was refused";
-	else if (!m->parser || !mig_parser_complete(m->parser))
+	else if (!is_raw(m) && !mig_parser_complete(m->parser))
 		why = "the stream is incomplete (no END)";
-	else if (!m->final_seen)
+	else if (!is_raw(m) && !m->final_seen)
 		why = "the stream holds no FINAL state";
 	if (why)
 		uvfio_err(m->dev, "RESUMING -> STOP refused: %s", why);
@@ -315,7 +345,8 @@ static int feature_data_size(struct uvfio_device *dev, uint32_t flags,
 	struct uvfio_migration *m = opaque;
 	struct uvfio_device_feature_mig_data_size ds = {
 		/* the device's bytes plus the stream's framing */
-		.stop_copy_length = m->ops->state_size(dev) + 512,
+		.stop_copy_length =
+			m->ops->state_size(dev) + (is_raw(m) ? 0 : 512),
 	};
 
 	(void)flags, (void)size;
@@ -377,8 +408,9 @@ int uvfio_migration_init(struct uvfio_device *dev,
 		return -EEXIST;
 	if (!ops || !id || !(ops->flags & UVFIO_MIGRATION_STOP_COPY) ||
 	    (ops->flags & ~known) || !ops->arc || !ops->save ||
-	    !ops->state_size || !ops->load_section || !ops->load_commit ||
-	    !ops->load_abort || !name_ok(id->type) || !name_ok(id->compat)) {
+	    !ops->state_size || !ops->load_section == !ops->load_raw ||
+	    !ops->load_commit || !ops->load_abort || !name_ok(id->type) ||
+	    !name_ok(id->compat)) {
 		uvfio_err(dev, "migration ops or identity incomplete");
 		return -EINVAL;
 	}
@@ -491,12 +523,17 @@ ssize_t uvfio_migration_write(struct uvfio_device *dev, uint64_t session,
 	if (!m)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
-	if (m->state != UVFIO_DEVICE_STATE_RESUMING || !m->parser) {
+	if (m->state != UVFIO_DEVICE_STATE_RESUMING || !m->resuming) {
 		ret = -EINVAL;
 	} else if (!session || session != m->session) {
 		ret = -EBADF;
 	} else if (m->load_failed) {
 		ret = -EINVAL;
+	} else if (is_raw(m)) {
+		ret = m->ops->load_raw(dev, buf, len);
+		m->load_failed = ret != 0;
+		if (!ret)
+			ret = (ssize_t)len;
 	} else {
 		ret = mig_parser_feed(m->parser, buf, len, why, sizeof(why));
 		if (ret) {

@@ -169,6 +169,18 @@ static uint8_t *mig_buf_reserve(struct mig_buf *b, size_t n)
 	return b->data + b->len;
 }
 
+int mig_buf_append(struct mig_buf *b, const void *data, size_t len)
+{
+	uint8_t *p = len ? mig_buf_reserve(b, len) : NULL;
+
+	if (len && !p)
+		return -ENOMEM;
+	if (len)
+		memcpy(p, data, len);
+	b->len += len;
+	return 0;
+}
+
 /* ---- writers ---- */
 
 /* Length of a valid name (1..MIG_NAME_MAX), or 0. */

@@ -37,6 +37,8 @@ void mig_buf_release(struct mig_buf *b);
 size_t mig_buf_pending(const struct mig_buf *b);
 /* Copy out up to @len unread bytes; returns how many. */
 size_t mig_buf_read(struct mig_buf *b, void *out, size_t len);
+/* Append @len bytes: 0 or -ENOMEM (nothing appended). */
+int mig_buf_append(struct mig_buf *b, const void *data, size_t len);
 
 /* Writers: 0, -EINVAL (bad arguments, e.g. names too long) or -ENOMEM. */
 int mig_stream_put_header(struct mig_buf *b,

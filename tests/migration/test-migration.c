@@ -3,7 +3,8 @@
  * Migration v2 through the device features: arcs walked one at a time,
  * failures leaving the kernel's states, data sessions (stale readers see
  * end-of-file), pre-copy data and precopy info, loading that is staged
- * and committed whole or not at all, and reset.
+ * and committed whole or not at all, and reset; and a device's raw stream,
+ * with the same sessions and none of the framing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -610,6 +611,227 @@ static void test_init_checks(void **state)
 	uvfio_device_destroy(dev);
 }
 
+/*
+ * A raw stream: the fake writes "HDR!" then its 64 registers, with no
+ * framing of the core's; its loader takes the bytes as they come.
+ */
+#define RAW_HDR "HDR!"
+#define RAW_LEN (4 + 64)
+
+struct raw_fake {
+	struct fake f;
+	uint8_t in[RAW_LEN];
+	size_t filled;
+	int put_section_ret, put_raw_ret;
+};
+
+static int raw_save(struct uvfio_device *dev, struct uvfio_mig_save *s,
+		    enum uvfio_mig_phase phase)
+{
+	struct raw_fake *r = uvfio_device_priv(dev);
+	int ret = 0;
+
+	r->put_section_ret = uvfio_mig_put_section(s, 1, "x", 1);
+	if (!uvfio_mig_raw_offset(s))
+		ret = uvfio_mig_put_raw(s, RAW_HDR, 4);
+	if (!ret && phase == UVFIO_MIG_FINAL)
+		ret = uvfio_mig_put_raw(s, r->f.regs, sizeof(r->f.regs));
+	return ret;
+}
+
+static uint64_t raw_state_size(struct uvfio_device *dev)
+{
+	(void)dev;
+	return RAW_LEN;
+}
+
+static int raw_load(struct uvfio_device *dev, const void *data, size_t len)
+{
+	struct raw_fake *r = uvfio_device_priv(dev);
+	size_t before = r->filled;
+
+	if (len > RAW_LEN - r->filled)
+		return -E2BIG;
+	memcpy(r->in + r->filled, data, len);
+	r->filled += len;
+	if (before < 4 && r->filled >= 4 && memcmp(r->in, RAW_HDR, 4))
+		return -EPROTO;
+	return 0;
+}
+
+static int raw_commit(struct uvfio_device *dev)
+{
+	struct raw_fake *r = uvfio_device_priv(dev);
+
+	if (r->filled != RAW_LEN)
+		return -EINVAL;
+	memcpy(r->f.regs, r->in + 4, 64);
+	r->filled = 0;
+	r->f.commits++;
+	return 0;
+}
+
+static void raw_abort(struct uvfio_device *dev)
+{
+	struct raw_fake *r = uvfio_device_priv(dev);
+
+	r->filled = 0;
+	r->f.aborts++;
+}
+
+static const struct uvfio_migration_ops raw_ops = {
+	.flags = ALL_FLAGS,
+	.arc = arc,
+	.save = raw_save,
+	.state_size = raw_state_size,
+	.load_raw = raw_load,
+	.load_commit = raw_commit,
+	.load_abort = raw_abort,
+};
+
+static struct uvfio_device *make_raw(struct raw_fake *r)
+{
+	struct uvfio_device *dev = uvfio_device_new("raw", &dev_ops, r);
+
+	assert_int_equal(uvfio_migration_init(dev, &raw_ops, &id), 0);
+	assert_int_equal(uvfio_device_realize(dev), 0);
+	return dev;
+}
+
+static uint64_t data_size(struct uvfio_device *dev)
+{
+	struct {
+		struct uvfio_device_feature hdr;
+		struct uvfio_device_feature_mig_data_size ds;
+	} req = { { .argsz = sizeof(req),
+		    .flags = UVFIO_DEVICE_FEATURE_GET |
+			     UVFIO_DEVICE_FEATURE_MIG_DATA_SIZE },
+		  { 0 } };
+
+	assert_int_equal(uvfio_device_feature(dev, &req.hdr), 0);
+	return req.ds.stop_copy_length;
+}
+
+static void test_raw_save(void **state)
+{
+	struct raw_fake r = { 0 };
+	struct uvfio_device *dev = make_raw(&r);
+	struct uvfio_precopy_info info = { .argsz = sizeof(info) };
+	uint8_t want[RAW_LEN], got[256];
+	uint64_t session;
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		r.f.regs[i] = (uint8_t)(0x30 + i);
+	memcpy(want, RAW_HDR, 4);
+	memcpy(want + 4, r.f.regs, 64);
+	/* No framing: the size is the device's own, exactly. */
+	assert_int_equal(data_size(dev), RAW_LEN);
+
+	/* STOP -> STOP_COPY: the device's bytes and nothing else. */
+	assert_int_equal(set_state(dev, S), 0);
+	assert_int_equal(save_all(dev, got, sizeof(got)), RAW_LEN);
+	assert_memory_equal(got, want, RAW_LEN);
+	assert_int_equal(r.put_section_ret, -EINVAL);
+
+	/* Pre-copy: the header is the initial data, then STOP_COPY adds
+	 * the registers to the same session, and the whole is the same. */
+	assert_int_equal(set_state(dev, R), 0);
+	assert_int_equal(set_state(dev, PC), 0);
+	session = uvfio_migration_session(dev);
+	assert_int_equal(uvfio_migration_precopy_info(dev, session, &info), 0);
+	assert_int_equal(info.initial_bytes, 4);
+	assert_int_equal(info.dirty_bytes, 0);
+	assert_int_equal(uvfio_migration_read(dev, session, got, sizeof(got)),
+			 4);
+	assert_int_equal(uvfio_migration_read(dev, session, got, sizeof(got)),
+			 -ENOMSG);
+	assert_int_equal(set_state(dev, SC), 0);
+	assert_int_equal(uvfio_migration_session(dev), session);
+	assert_int_equal(read_all(dev, session, got + 4, sizeof(got) - 4), 64);
+	assert_memory_equal(got, want, RAW_LEN);
+	uvfio_device_destroy(dev);
+}
+
+static void test_raw_load(void **state)
+{
+	struct raw_fake src = { 0 }, dst = { 0 };
+	struct uvfio_device *s = make_raw(&src);
+	struct uvfio_device *d = make_raw(&dst);
+	uint8_t stream[RAW_LEN];
+	uint64_t session;
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		src.f.regs[i] = (uint8_t)(0xc0 + i);
+	assert_int_equal(save_all(s, stream, sizeof(stream)), RAW_LEN);
+
+	/* The device's own refusal fails the write and the session. */
+	assert_int_equal(set_state(d, RS), 0);
+	session = uvfio_migration_session(d);
+	assert_int_equal(uvfio_migration_write(d, session, "HDR?", 4), -EPROTO);
+	assert_int_equal(uvfio_migration_write(d, session, stream + 4, 64),
+			 -EINVAL);
+	assert_int_equal(set_state(d, S), -EINVAL);
+	assert_int_equal(uvfio_device_reset(d), 0);
+	assert_int_equal(dst.f.commits, 0);
+	assert_int_equal(dst.f.aborts, 1);
+
+	/* Short: RESUMING -> STOP fails in the commit and stays RESUMING;
+	 * the rest of the bytes complete it. */
+	assert_int_equal(set_state(d, RS), 0);
+	session = uvfio_migration_session(d);
+	assert_int_equal(uvfio_migration_write(d, session, stream, 10), 10);
+	assert_int_equal(set_state(d, S), -EINVAL);
+	assert_int_equal(uvfio_migration_state(d), RS);
+	assert_int_equal(dst.f.regs[0], 0);
+	for (size_t off = 10; off < RAW_LEN; off++)
+		assert_int_equal(
+			uvfio_migration_write(d, session, stream + off, 1), 1);
+	/* A stale session's writer is still refused. */
+	assert_int_equal(uvfio_migration_write(d, session + 1, stream, 1),
+			 -EBADF);
+	assert_int_equal(set_state(d, R), 0);
+	assert_int_equal(dst.f.commits, 1);
+	assert_memory_equal(dst.f.regs, src.f.regs, 64);
+
+	/* Bytes past the end: the device's answer, and the stream refused. */
+	assert_int_equal(set_state(d, S), 0);
+	assert_int_equal(set_state(d, RS), 0);
+	session = uvfio_migration_session(d);
+	assert_int_equal(uvfio_migration_write(d, session, stream, RAW_LEN),
+			 RAW_LEN);
+	assert_int_equal(uvfio_migration_write(d, session, stream, 1), -E2BIG);
+	assert_int_equal(set_state(d, S), -EINVAL);
+	uvfio_device_destroy(s);
+	uvfio_device_destroy(d);
+}
+
+static void test_raw_init_checks(void **state)
+{
+	static struct uvfio_migration_ops bad;
+	struct raw_fake r = { 0 };
+	struct uvfio_device *dev = uvfio_device_new("bad", &dev_ops, &r);
+
+	(void)state;
+	/* Exactly one of load_section and load_raw. */
+	bad = raw_ops;
+	bad.load_section = load_section;
+	assert_int_equal(uvfio_migration_init(dev, &bad, &id), -EINVAL);
+	bad = raw_ops;
+	bad.load_raw = NULL;
+	assert_int_equal(uvfio_migration_init(dev, &bad, &id), -EINVAL);
+	/* A framed device cannot write raw bytes. */
+	bad = mig_ops;
+	bad.save = raw_save;
+	assert_int_equal(uvfio_migration_init(dev, &bad, &id), 0);
+	assert_int_equal(uvfio_device_realize(dev), 0);
+	assert_int_equal(set_state(dev, S), 0);
+	assert_int_equal(set_state(dev, SC), -EINVAL);
+	assert_int_equal(uvfio_migration_state(dev), S);
+	uvfio_device_destroy(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +846,9 @@ int main(void)
 		cmocka_unit_test(test_final_save_failure_is_error),
 		cmocka_unit_test(test_other_identity_refused),
 		cmocka_unit_test(test_init_checks),
+		cmocka_unit_test(test_raw_save),
+		cmocka_unit_test(test_raw_load),
+		cmocka_unit_test(test_raw_init_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

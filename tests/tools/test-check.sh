@@ -10,10 +10,11 @@ ctl=$2
 
 . "$(dirname "$0")/lib.sh"
 
-uvfiod_start "ram0 edu0 tty0" --device ram,id=ram0,size=1M \
-	--device edu,id=edu0 --device mtty,id=tty0,ports=2
+uvfiod_start "ram0 edu0 tty0 ktty0" --device ram,id=ram0,size=1M \
+	--device edu,id=edu0 --device mtty,id=tty0,ports=2 \
+	--device mtty,id=ktty0,ports=2,stream=kernel
 
-for dev in ram0 edu0 tty0; do
+for dev in ram0 edu0 tty0 ktty0; do
 	"$ctl" check "$sock/$dev.sock" >"$tmp/out" 2>&1
 	rc=$?
 	while IFS= read -r line; do

@@ -156,4 +156,21 @@ else
 	diag "$tmp/uvfiod.log" uvfiod
 fi
 
+# ---- uvfiod refuses a bad device spec, saying why ----
+
+for bad in "mtty,id=t,ports=3|ports \"3\" must be 1 or 2" \
+	"mtty,id=t,stream=qemu|stream \"qemu\" must be uvfio or kernel" \
+	"mtty,id=t,speed=9600|unknown option \"speed\""; do
+	spec=${bad%%|*} says=${bad#*|}
+	"$uvfiod" --socket-dir "$sock" --device "$spec" >"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -qF -- "$says" "$tmp/out"; then
+		ok "uvfiod refuses $spec"
+	else
+		not_ok "uvfiod refuses $spec"
+		echo "# exit $rc"
+		diag "$tmp/out" output
+	fi
+done
+
 done_testing

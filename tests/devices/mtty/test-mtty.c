@@ -464,7 +464,7 @@ static void test_corrupt_state_bounded(void **state)
 
 static struct uvfio_pci *make(unsigned int ports)
 {
-	struct uvfio_pci *pci = mtty_new("mtty-test", ports);
+	struct uvfio_pci *pci = mtty_new("mtty-test", ports, MTTY_STREAM_UVFIO);
 
 	assert_non_null(pci);
 	return pci;
@@ -509,13 +509,13 @@ static void test_new_bad_ports(void **state)
 {
 	(void)state;
 	errno = 0;
-	assert_null(mtty_new("m", 0));
+	assert_null(mtty_new("m", 0, MTTY_STREAM_UVFIO));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(mtty_new("m", 3));
+	assert_null(mtty_new("m", 3, MTTY_STREAM_UVFIO));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(mtty_new("", 1));
+	assert_null(mtty_new("", 1, MTTY_STREAM_UVFIO));
 	assert_int_equal(errno, EINVAL);
 }
 
@@ -859,7 +859,7 @@ static struct card *card_new(const char *name, unsigned int ports)
 	struct card *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
-	c->pci = mtty_new(name, ports);
+	c->pci = mtty_new(name, ports, MTTY_STREAM_UVFIO);
 	assert_non_null(c->pci);
 	c->dev = uvfio_pci_device(c->pci);
 	c->ports = ports;
@@ -1388,7 +1388,7 @@ static void test_mig_bad_values(void **state)
 		{ 2 + UART_IIR, 0xc1, "uart_reg[2] 0xc1" },
 		{ 2 + UART_LSR, 0x60, "uart_reg[5] 0x60" },
 		{ 2 + UART_MSR, 0xb0, "uart_reg[6] 0xb0" },
-		{ 2 + UART_LCR, 0x03, "DLAB flag 1 but LCR 0x03" },
+		{ 2 + UART_LCR, 0x03, "DLAB 1 but LCR 0x03" },
 		{ 26, 16, "head 16" },
 		{ 27, 200, "tail 200" },
 		{ 28, 17, "count 17" },
