@@ -6,8 +6,9 @@
  * An input is a selector byte, then the stream.  Bit 0 of the selector
  * picks one or two ports; bits 1-4 the size of the writes (1 to 16 bytes).
  * The card loads it: RESUMING, the writes (up to the first refused one),
- * RUNNING.  Refused: everything a driver can read of the card is as
- * before.  Accepted: the stream was exactly the card's size, and the
+ * RUNNING.  Refused: the card, given a state of its own first, still has
+ * it: what a driver reads (all but RX, which would drain the FIFO) and,
+ * after a reset, the card's own stop-copy stream, byte for byte.  Accepted: the stream was exactly the card's size, and the
  * card's own stop-copy stream is the input byte for byte (every field is
  * kept as loaded, the padding is 0).
  *
@@ -63,7 +64,7 @@ static int set_state(struct uvfio_device *dev, uint32_t state)
 	return uvfio_device_feature(dev, hdr);
 }
 
-/* Config space and every register of every port, a byte at a time. */
+/* Config space and every register of every port but RX, byte by byte. */
 static void snapshot(struct uvfio_device *dev, unsigned int ports,
 		     struct snap *s)
 {
@@ -73,7 +74,7 @@ static void snapshot(struct uvfio_device *dev, unsigned int ports,
 						  UVFIO_PCI_CONFIG_REGION_INDEX;
 		unsigned int end = r < ports ? MTTY_BAR_SIZE : 0xff;
 
-		for (unsigned int off = 0; off < end; off++) {
+		for (unsigned int off = r < ports; off < end; off++) {
 			uint8_t v = 0;
 
 			if (s->len + 2 > SNAP_MAX)
@@ -109,13 +110,22 @@ static void poke(struct uvfio_device *dev, unsigned int bar, unsigned int reg,
 		abort();
 }
 
-static void write_seed(const char *dir, unsigned int ports)
+/* A state of every field: FIFOs, an overrun, DLAB and a divisor. */
+static void stir(struct uvfio_device *dev, unsigned int ports)
 {
 	static const uint8_t regs[][3] = {
 		{ 0, 2, 0x07 }, { 0, 1, 0x0f }, { 0, 0, 'h' },	{ 0, 0, 'i' },
 		{ 0, 4, 0x0b }, { 0, 7, 0x5a }, { 1, 2, 0x00 }, { 1, 0, 'x' },
 		{ 1, 0, 'y' },	{ 1, 3, 0x83 }, { 1, 0, 0x0c }, { 1, 7, 0xa5 },
 	};
+
+	for (size_t i = 0; i < sizeof(regs) / sizeof(*regs); i++)
+		if (regs[i][0] < ports)
+			poke(dev, regs[i][0], regs[i][1], regs[i][2]);
+}
+
+static void write_seed(const char *dir, unsigned int ports)
+{
 	struct uvfio_pci *pci = make(ports);
 	struct uvfio_device *dev = uvfio_pci_device(pci);
 	uint8_t seed[1 + STREAM_MAX];
@@ -123,9 +133,7 @@ static void write_seed(const char *dir, unsigned int ports)
 	size_t len;
 	FILE *f;
 
-	for (size_t i = 0; i < sizeof(regs) / sizeof(*regs); i++)
-		if (regs[i][0] < ports)
-			poke(dev, regs[i][0], regs[i][1], regs[i][2]);
+	stir(dev, ports);
 	seed[0] = (uint8_t)((ports - 1) | (6 << 1));
 	len = 1 + save(dev, seed + 1);
 	snprintf(path, sizeof(path), "%s/mtty-%u-ports", dir, ports);
@@ -152,7 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct snap before, after;
-	static uint8_t again[STREAM_MAX];
+	static uint8_t own[STREAM_MAX], again[STREAM_MAX];
+	size_t own_len;
 	struct uvfio_device *dev;
 	struct uvfio_pci *pci;
 	unsigned int ports;
@@ -167,10 +176,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	pci = make(ports);
 	dev = uvfio_pci_device(pci);
+	stir(dev, ports);
 
 	/* The first pass may change what reads change (IIR, LSR). */
 	snapshot(dev, ports, &before);
 	snapshot(dev, ports, &before);
+	own_len = save(dev, own);
 	if (set_state(dev, UVFIO_DEVICE_STATE_RESUMING))
 		abort();
 	session = uvfio_migration_session(dev);
@@ -187,6 +198,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (after.len != before.len ||
 		    memcmp(after.b, before.b, after.len))
 			abort(); /* a refused load changed the card */
+		if (uvfio_device_reset(dev) || save(dev, again) != own_len ||
+		    memcmp(again, own, own_len))
+			abort(); /* and its state */
 	} else if (size != 24 + 36 * ports || save(dev, again) != size ||
 		   memcmp(again, data, size)) {
 		abort(); /* accepted, but not kept as it came */

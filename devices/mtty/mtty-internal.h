@@ -18,7 +18,16 @@
 #define MTTY_PORT_WIRE 34
 
 struct mtty_staged;
-struct mtty_kload;
+
+/* The kernel mtty's stream of a two-port card: header and ports. */
+#define MTTY_KSTREAM_MAX (24 + MTTY_MAX_PORTS * 36)
+
+/* A load of the kernel's stream in progress (mtty-kstream.c). */
+struct mtty_kload {
+	uint8_t buf[MTTY_KSTREAM_MAX]; /* the bytes so far */
+	size_t filled;
+	struct mtty_port port[MTTY_MAX_PORTS]; /* the ports checked so far */
+};
 
 struct mtty {
 	struct uvfio_pci *pci;
@@ -39,7 +48,7 @@ struct mtty {
 	struct mtty_port port[MTTY_MAX_PORTS];
 	/* A loaded state waiting for commit (mtty-mig.c, mtty-kstream.c). */
 	struct mtty_staged *staged;
-	struct mtty_kload *kload;
+	struct mtty_kload kload;
 };
 
 static inline struct mtty *dev_mtty(struct uvfio_device *dev)
@@ -48,9 +57,9 @@ static inline struct mtty *dev_mtty(struct uvfio_device *dev)
 }
 
 /* Refuse a loaded stream: log why, and fail with @err (-EINVAL). */
-#define refuse_errno(dev, err, ...) \
+#define mtty_refuse_errno(dev, err, ...) \
 	(uvfio_err(dev, "mtty: migration stream refused: " __VA_ARGS__), (err))
-#define refuse(dev, ...) refuse_errno(dev, -EINVAL, __VA_ARGS__)
+#define mtty_refuse(dev, ...) mtty_refuse_errno(dev, -EINVAL, __VA_ARGS__)
 
 /* mtty.c: stop (no interrupts) and run again. */
 void mtty_quiesce(struct mtty *m);
@@ -74,6 +83,7 @@ void mtty_mig_apply(struct mtty *m, const struct mtty_port *ports,
 
 /* mtty-kstream.c: the kernel mtty's stream. */
 extern const struct uvfio_migration_ops mtty_kstream_ops;
-void mtty_kstream_release(struct mtty *m);
+/* Drop a load in progress. */
+void mtty_kstream_drop(struct mtty *m);
 
 #endif /* UVFIO_DEVICES_MTTY_INTERNAL_H */

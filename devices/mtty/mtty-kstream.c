@@ -17,12 +17,13 @@
  * header alone, with nothing dirty after it; STOP_COPY adds the ports (and
  * the header, if no pre-copy produced it).  Loading checks the header once
  * its 24 bytes are in, as the kernel does, and each port once its 36 are,
- * which the kernel does not; the errors are the kernel's: -EFAULT for a
+ * which the kernel does not.  The errors are the kernel's: -EFAULT for a
  * header it refuses, -ENOMEM for bytes past the end, -EINVAL at
- * RESUMING -> STOP for a stream that is short.
+ * RESUMING -> STOP for a stream that is short.  Unlike the kernel's, a
+ * refused write refuses the stream for good (the kernel takes more bytes
+ * after -ENOMEM, and even loads a stream whose header it refused).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <linux/serial_reg.h>
@@ -36,7 +37,8 @@
 #define KS_MINOR 0
 #define KS_HEADER 24
 #define KS_PORT 36
-#define KS_MAX (KS_HEADER + MTTY_MAX_PORTS * KS_PORT)
+#define KS_MAX MTTY_KSTREAM_MAX
+_Static_assert(KS_MAX == KS_HEADER + MTTY_MAX_PORTS * KS_PORT, "sizes");
 
 /* Header offsets. */
 enum { H_MAGIC = 0, H_MAJOR = 8, H_MINOR = 12, H_NR_PORTS = 16, H_FLAGS = 20 };
@@ -59,13 +61,6 @@ enum {
 	P_END,
 };
 _Static_assert(P_DIVISOR == 30 && P_END == KS_PORT, "serial_port layout");
-
-/* A load in progress: the bytes so far, and the ports checked so far. */
-struct mtty_kload {
-	uint8_t buf[KS_MAX];
-	size_t filled;
-	struct mtty_port port[MTTY_MAX_PORTS];
-};
 
 static size_t ks_size(const struct mtty *m)
 {
@@ -120,9 +115,10 @@ static int ks_save(struct uvfio_device *dev, struct uvfio_mig_save *s,
 		put_le(w + H_NR_PORTS, m->nr_ports, 4);
 		len = KS_HEADER;
 	}
-	if (phase == UVFIO_MIG_FINAL)
+	if (phase == UVFIO_MIG_FINAL) {
 		for (unsigned int i = 0; i < m->nr_ports; i++, len += KS_PORT)
 			encode_port(&m->port[i], w + len);
+	}
 	return uvfio_mig_put_raw(s, w, len);
 }
 
@@ -144,24 +140,24 @@ static int check_header(struct uvfio_device *dev, const uint8_t *h)
 
 	/* The kernel's mtty answers -EFAULT to a header it refuses. */
 	if (magic != KS_MAGIC)
-		return refuse_errno(
+		return mtty_refuse_errno(
 			dev, -EFAULT,
 			"kernel stream magic 0x%016llx, expected 0x%016llx",
 			(unsigned long long)magic, KS_MAGIC);
 	if (major != KS_MAJOR || minor != KS_MINOR)
-		return refuse_errno(
+		return mtty_refuse_errno(
 			dev, -EFAULT,
 			"kernel stream version %u.%u, expected %u.%u", major,
 			minor, KS_MAJOR, KS_MINOR);
 	if (nr_ports != m->nr_ports)
-		return refuse_errno(
+		return mtty_refuse_errno(
 			dev, -EFAULT,
 			"kernel stream of %u ports, this card has %u", nr_ports,
 			m->nr_ports);
 	if (flags)
-		return refuse_errno(dev, -EFAULT,
-				    "kernel stream flags 0x%x, must be 0",
-				    flags);
+		return mtty_refuse_errno(dev, -EFAULT,
+					 "kernel stream flags 0x%x, must be 0",
+					 flags);
 	return 0;
 }
 
@@ -175,13 +171,13 @@ static int decode_port(struct uvfio_device *dev, const uint8_t *w,
 		       unsigned int i, struct mtty_port *p)
 {
 	if (w[P_DLAB] > 1 || w[P_OVERRUN] > 1)
-		return refuse(dev,
-			      "port %u: dlab %u, overrun %u, must be 0 or 1", i,
-			      w[P_DLAB], w[P_OVERRUN]);
+		return mtty_refuse(
+			dev, "port %u: dlab %u, overrun %u, must be 0 or 1", i,
+			w[P_DLAB], w[P_OVERRUN]);
 	if (w[P_PAD1] || w[P_PAD2])
-		return refuse(dev,
-			      "port %u: padding bytes 0x%02x 0x%02x, must be 0",
-			      i, w[P_PAD1], w[P_PAD2]);
+		return mtty_refuse(
+			dev, "port %u: padding bytes 0x%02x 0x%02x, must be 0",
+			i, w[P_PAD1], w[P_PAD2]);
 	memset(p, 0, sizeof(*p));
 	memcpy(p->uart_reg, w + P_REGS, MTTY_NR_REGS);
 	memcpy(p->fifo, w + P_FIFO, MTTY_FIFO_SIZE);
@@ -201,23 +197,18 @@ static int decode_port(struct uvfio_device *dev, const uint8_t *w,
 static int ks_load_raw(struct uvfio_device *dev, const void *data, size_t len)
 {
 	struct mtty *m = dev_mtty(dev);
-	struct mtty_kload *kl = m->kload;
-	size_t before, total = ks_size(m);
+	struct mtty_kload *kl = &m->kload;
+	size_t before = kl->filled, total = ks_size(m);
 	int ret = 0;
 
-	if (!kl) {
-		kl = calloc(1, sizeof(*kl));
-		if (!kl)
-			return -ENOMEM;
-		m->kload = kl;
-	}
 	/* The kernel's mtty answers -ENOMEM to bytes past its struct. */
-	if (len > total - kl->filled)
-		return refuse_errno(
+	if (len > total - before)
+		return mtty_refuse_errno(
 			dev, -ENOMEM,
-			"%zu bytes past the %zu of a %u-port kernel stream",
-			kl->filled + len - total, total, m->nr_ports);
-	before = kl->filled;
+			"a write of %zu bytes at %zu, past the %zu of a %u-port kernel stream",
+			len, before, total, m->nr_ports);
+	if (!len)
+		return 0;
 	memcpy(kl->buf + before, data, len);
 	kl->filled += len;
 	if (before < KS_HEADER && kl->filled >= KS_HEADER)
@@ -232,31 +223,29 @@ static int ks_load_raw(struct uvfio_device *dev, const void *data, size_t len)
 	return ret;
 }
 
-void mtty_kstream_release(struct mtty *m)
+void mtty_kstream_drop(struct mtty *m)
 {
-	free(m->kload);
-	m->kload = NULL;
+	m->kload.filled = 0;
 }
 
 static void ks_load_abort(struct uvfio_device *dev)
 {
-	mtty_kstream_release(dev_mtty(dev));
+	mtty_kstream_drop(dev_mtty(dev));
 }
 
 static int ks_load_commit(struct uvfio_device *dev)
 {
 	struct mtty *m = dev_mtty(dev);
-	size_t got = m->kload ? m->kload->filled : 0;
 
-	if (got != ks_size(m)) {
+	if (m->kload.filled != ks_size(m)) {
 		uvfio_err(
 			dev,
 			"mtty: migration stream incomplete: %zu bytes of the %zu of a %u-port kernel stream",
-			got, ks_size(m), m->nr_ports);
+			m->kload.filled, ks_size(m), m->nr_ports);
 		return -EINVAL;
 	}
-	mtty_mig_apply(m, m->kload->port, false);
-	mtty_kstream_release(m);
+	mtty_mig_apply(m, m->kload.port, false);
+	mtty_kstream_drop(m);
 	return 0;
 }
 

@@ -176,18 +176,20 @@ static int load_card(struct uvfio_device *dev, struct mtty_staged *st,
 	const struct mtty *m = dev_mtty(dev);
 
 	if (len != MTTY_CARD_WIRE)
-		return refuse(dev, "card section of %zu bytes, expected %u",
-			      len, MTTY_CARD_WIRE);
+		return mtty_refuse(dev,
+				   "card section of %zu bytes, expected %u",
+				   len, MTTY_CARD_WIRE);
 	if (w[0] != m->nr_ports)
-		return refuse(dev, "nr_ports %u, this card has %u", w[0],
-			      m->nr_ports);
+		return mtty_refuse(dev, "nr_ports %u, this card has %u", w[0],
+				   m->nr_ports);
 	if (w[1] & ~CARD_IRQ_DEFERRED)
-		return refuse(dev, "card flags 0x%02x, only 0x%02x is defined",
-			      w[1], CARD_IRQ_DEFERRED);
+		return mtty_refuse(dev,
+				   "card flags 0x%02x, only 0x%02x is defined",
+				   w[1], CARD_IRQ_DEFERRED);
 	if (w[2] || w[3])
-		return refuse(dev,
-			      "card reserved bytes 0x%02x 0x%02x, must be 0",
-			      w[2], w[3]);
+		return mtty_refuse(
+			dev, "card reserved bytes 0x%02x 0x%02x, must be 0",
+			w[2], w[3]);
 	st->irq_deferred = w[1] & CARD_IRQ_DEFERRED;
 	return 0;
 }
@@ -215,40 +217,42 @@ int mtty_port_check(struct uvfio_device *dev, const struct mtty_port *p,
 	for (size_t k = 0; k < sizeof(unstored_regs) / sizeof(*unstored_regs);
 	     k++)
 		if (r[unstored_regs[k]])
-			return refuse(
+			return mtty_refuse(
 				dev,
 				"port %u: uart_reg[%u] 0x%02x, must be 0 (not a stored register)",
 				i, unstored_regs[k], r[unstored_regs[k]]);
 	if (p->dlab != !!(r[UART_LCR] & UART_LCR_DLAB))
-		return refuse(dev, "port %u: DLAB %u but LCR 0x%02x", i,
-			      p->dlab, r[UART_LCR]);
+		return mtty_refuse(dev, "port %u: DLAB %u but LCR 0x%02x", i,
+				   p->dlab, r[UART_LCR]);
 	if (head >= MTTY_FIFO_SIZE || tail >= MTTY_FIFO_SIZE ||
 	    count > MTTY_FIFO_SIZE)
-		return refuse(
+		return mtty_refuse(
 			dev,
 			"port %u: FIFO head %u, tail %u, count %u outside a %u-byte FIFO",
 			i, head, tail, count, MTTY_FIFO_SIZE);
 	if ((tail + count) % MTTY_FIFO_SIZE != head)
-		return refuse(
+		return mtty_refuse(
 			dev,
 			"port %u: FIFO head %u, tail %u and count %u disagree",
 			i, head, tail, count);
 	if (size != 1 && size != MTTY_FIFO_SIZE)
-		return refuse(dev, "port %u: FIFO size %u, must be 1 or %u", i,
-			      size, MTTY_FIFO_SIZE);
+		return mtty_refuse(dev,
+				   "port %u: FIFO size %u, must be 1 or %u", i,
+				   size, MTTY_FIFO_SIZE);
 	if (trig > 1)
-		return refuse(dev, "port %u: trigger level %u, must be 0 or 1",
-			      i, trig);
+		return mtty_refuse(dev,
+				   "port %u: trigger level %u, must be 0 or 1",
+				   i, trig);
 	/* Level 0: FCR never written, so 0 and the power-on FIFO size. */
 	want_size = (!trig || (fcr & UART_FCR_ENABLE_FIFO)) ? MTTY_FIFO_SIZE :
 							      1;
 	if ((!trig && fcr) || size != want_size)
-		return refuse(
+		return mtty_refuse(
 			dev,
 			"port %u: FCR 0x%02x, FIFO size %u and trigger level %u disagree",
 			i, fcr, size, trig);
 	if (p->thri_pending && (!(r[UART_IER] & UART_IER_THRI) || count))
-		return refuse(
+		return mtty_refuse(
 			dev,
 			"port %u: THRI raised with IER 0x%02x and %u bytes in the FIFO",
 			i, r[UART_IER], count);
@@ -263,16 +267,17 @@ static int load_port(struct uvfio_device *dev, struct mtty_staged *st,
 	unsigned int i;
 
 	if (len != MTTY_PORT_WIRE)
-		return refuse(dev, "port section of %zu bytes, expected %u",
-			      len, MTTY_PORT_WIRE);
+		return mtty_refuse(dev,
+				   "port section of %zu bytes, expected %u",
+				   len, MTTY_PORT_WIRE);
 	i = w[W_INDEX];
 	if (i >= m->nr_ports)
-		return refuse(dev, "port index %u, this card has %u ports", i,
-			      m->nr_ports);
+		return mtty_refuse(dev, "port index %u, this card has %u ports",
+				   i, m->nr_ports);
 	if (w[W_FLAGS] & ~PORT_FLAGS)
-		return refuse(dev,
-			      "port %u: flags 0x%02x, only 0x%02x are defined",
-			      i, w[W_FLAGS], PORT_FLAGS);
+		return mtty_refuse(
+			dev, "port %u: flags 0x%02x, only 0x%02x are defined",
+			i, w[W_FLAGS], PORT_FLAGS);
 	memcpy(p->uart_reg, w + W_REGS, MTTY_NR_REGS);
 	memcpy(p->fifo, w + W_FIFO, MTTY_FIFO_SIZE);
 	p->head = w[W_HEAD];
@@ -302,8 +307,8 @@ static int mtty_load_section(struct uvfio_device *dev, uint16_t type,
 	unsigned int i;
 
 	if (type != MTTY_SEC_CARD && type != MTTY_SEC_PORT)
-		return refuse(dev, "unknown section type %u (%zu bytes)", type,
-			      len);
+		return mtty_refuse(dev, "unknown section type %u (%zu bytes)",
+				   type, len);
 	if (!st) {
 		st = calloc(1, sizeof(*st));
 		if (!st)
@@ -328,7 +333,7 @@ void mtty_mig_release(struct mtty *m)
 {
 	free(m->staged);
 	m->staged = NULL;
-	mtty_kstream_release(m);
+	mtty_kstream_drop(m);
 }
 
 static void mtty_load_abort(struct uvfio_device *dev)

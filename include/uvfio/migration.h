@@ -67,9 +67,9 @@ UVFIO_API int uvfio_mig_put_raw(struct uvfio_mig_save *s, const void *data,
 				size_t len);
 
 /*
- * Raw streams only: the bytes this data session produced before this
- * save, e.g. to write a header once when the FINAL save follows an INITIAL
- * one in the same session.
+ * The bytes this data session's stream holds so far, read or not (0 for
+ * the first save of a session): e.g. for a raw stream's device to write
+ * its header once when the FINAL save follows an INITIAL one.
  */
 UVFIO_API uint64_t uvfio_mig_raw_offset(const struct uvfio_mig_save *s);
 
@@ -112,7 +112,10 @@ struct uvfio_migration_ops {
 	int (*load_section)(struct uvfio_device *dev, uint16_t type,
 			    enum uvfio_mig_phase phase, const void *data,
 			    size_t len);
-	/* Make the staged state the device's (after a complete stream). */
+	/*
+	 * Make the staged state the device's: after a complete framed
+	 * stream; a raw stream's device refuses an incomplete one here.
+	 */
 	int (*load_commit)(struct uvfio_device *dev);
 	/* Drop what was staged. */
 	void (*load_abort)(struct uvfio_device *dev);

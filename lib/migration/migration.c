@@ -49,7 +49,7 @@ static bool is_precopy(enum uvfio_device_mig_state s)
 
 static bool is_raw(const struct uvfio_migration *m)
 {
-	return m->ops->load_raw;
+	return m->ops->load_raw != NULL;
 }
 
 /* ---- saving ---- */
@@ -164,14 +164,14 @@ static int section_loaded(void *opaque, uint16_t type,
 static int open_resuming(struct uvfio_migration *m)
 {
 	session_begin(m);
-	m->resuming = true;
-	if (is_raw(m))
-		return 0;
-	m->parser = mig_parser_new(&m->id, section_loaded, m);
-	if (!m->parser) {
-		session_end(m);
-		return -ENOMEM;
+	if (!is_raw(m)) {
+		m->parser = mig_parser_new(&m->id, section_loaded, m);
+		if (!m->parser) {
+			session_end(m);
+			return -ENOMEM;
+		}
 	}
+	m->resuming = true;
 	return 0;
 }
 
@@ -344,7 +344,7 @@ static int feature_data_size(struct uvfio_device *dev, uint32_t flags,
 {
 	struct uvfio_migration *m = opaque;
 	struct uvfio_device_feature_mig_data_size ds = {
-		/* the device's bytes plus the stream's framing */
+		/* the device's bytes, plus the framing of ours */
 		.stop_copy_length =
 			m->ops->state_size(dev) + (is_raw(m) ? 0 : 512),
 	};
@@ -408,7 +408,7 @@ int uvfio_migration_init(struct uvfio_device *dev,
 		return -EEXIST;
 	if (!ops || !id || !(ops->flags & UVFIO_MIGRATION_STOP_COPY) ||
 	    (ops->flags & ~known) || !ops->arc || !ops->save ||
-	    !ops->state_size || !ops->load_section == !ops->load_raw ||
+	    !ops->state_size || (!ops->load_section == !ops->load_raw) ||
 	    !ops->load_commit || !ops->load_abort || !name_ok(id->type) ||
 	    !name_ok(id->compat)) {
 		uvfio_err(dev, "migration ops or identity incomplete");

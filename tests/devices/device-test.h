@@ -128,6 +128,8 @@ struct refusal {
 	size_t own_len;
 	uint8_t *check;
 	unsigned int count; /* streams refused so far */
+	/* What a refused write may answer, 0-terminated; NULL: -EINVAL */
+	const int *errnos;
 };
 
 /* Save @dev's stream to compare against, and leave @dev RUNNING. */

@@ -208,7 +208,7 @@ if $mig; then
 	for f in bad short; do
 		for dev in "mdev:$dst" $u; do
 			expect_fail "load the $f stream into $dev: refused" \
-				"$([ $f = bad ] && echo 'Bad address' || echo 'Invalid argument')" \
+				"$([ $f = bad ] && echo 'Bad address' || echo 'incomplete or does not fit')" \
 				uvfioctl load "$dev" /tmp/$f.bin
 		done
 	done

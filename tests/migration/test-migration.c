@@ -750,6 +750,22 @@ static void test_raw_save(void **state)
 	assert_int_equal(uvfio_migration_session(dev), session);
 	assert_int_equal(read_all(dev, session, got + 4, sizeof(got) - 4), 64);
 	assert_memory_equal(got, want, RAW_LEN);
+
+	/* The header not (or half) read at STOP_COPY: still written once. */
+	for (size_t read = 0; read <= 2; read += 2) {
+		assert_int_equal(set_state(dev, R), 0);
+		assert_int_equal(set_state(dev, PC), 0);
+		session = uvfio_migration_session(dev);
+		if (read)
+			assert_int_equal(uvfio_migration_read(dev, session, got,
+							      read),
+					 (ssize_t)read);
+		assert_int_equal(set_state(dev, SC), 0);
+		assert_int_equal(read_all(dev, session, got + read,
+					  sizeof(got) - read),
+				 RAW_LEN - read);
+		assert_memory_equal(got, want, RAW_LEN);
+	}
 	uvfio_device_destroy(dev);
 }
 
@@ -785,6 +801,7 @@ static void test_raw_load(void **state)
 	assert_int_equal(set_state(d, S), -EINVAL);
 	assert_int_equal(uvfio_migration_state(d), RS);
 	assert_int_equal(dst.f.regs[0], 0);
+	assert_int_equal(dst.f.aborts, 1); /* the session goes on */
 	for (size_t off = 10; off < RAW_LEN; off++)
 		assert_int_equal(
 			uvfio_migration_write(d, session, stream + off, 1), 1);
@@ -793,6 +810,7 @@ static void test_raw_load(void **state)
 			 -EBADF);
 	assert_int_equal(set_state(d, R), 0);
 	assert_int_equal(dst.f.commits, 1);
+	assert_int_equal(dst.f.aborts, 1); /* committed: nothing to drop */
 	assert_memory_equal(dst.f.regs, src.f.regs, 64);
 
 	/* Bytes past the end: the device's answer, and the stream refused. */

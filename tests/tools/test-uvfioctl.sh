@@ -162,7 +162,8 @@ for bad in "mtty,id=t,ports=3|ports \"3\" must be 1 or 2" \
 	"mtty,id=t,stream=qemu|stream \"qemu\" must be uvfio or kernel" \
 	"mtty,id=t,speed=9600|unknown option \"speed\""; do
 	spec=${bad%%|*} says=${bad#*|}
-	"$uvfiod" --socket-dir "$sock" --device "$spec" >"$tmp/out" 2>&1
+	# Bounded: a daemon that took the spec would serve on.
+	timeout 5 "$uvfiod" --socket-dir "$sock" --device "$spec" >"$tmp/out" 2>&1
 	rc=$?
 	if [ $rc -eq 1 ] && grep -qF -- "$says" "$tmp/out"; then
 		ok "uvfiod refuses $spec"

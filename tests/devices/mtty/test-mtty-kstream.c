@@ -196,6 +196,22 @@ static void test_precopy(void **state)
 			 2 * K_PORT);
 	expected_stream(2, want);
 	assert_memory_equal(got, want, sizeof(want));
+
+	/* STOP_COPY with the header not (or not all) read: once, in full. */
+	for (size_t read = 0; read < K_HDR; read += 10) {
+		mig_go(c->dev, ST_RUNNING);
+		mig_go(c->dev, ST_PRE_COPY);
+		session = uvfio_migration_session(c->dev);
+		if (read)
+			assert_int_equal(uvfio_migration_read(c->dev, session,
+							      got, read),
+					 (ssize_t)read);
+		mig_go(c->dev, ST_STOP_COPY);
+		assert_int_equal(mig_read(c->dev, got + read,
+					  sizeof(got) - read, PIECE),
+				 sizeof(want) - read);
+		assert_memory_equal(got, want, sizeof(want));
+	}
 	card_free(c);
 }
 
@@ -307,11 +323,15 @@ static void assert_kept(void *opaque)
 
 static void setup_refusal(struct refusal *r, struct kept *k, struct card *c)
 {
+	/* The kernel's answers to a refused write, and ours to a port. */
+	static const int errnos[] = { -EINVAL, -EFAULT, -ENOMEM, 0 };
+
 	make_state(c);
 	k->c = c;
 	for (unsigned int i = 0; i < c->ports; i++)
 		k->scr[i] = bar_rd(c, i, UART_SCR);
 	refusal_init(r, c->dev, &c->log, PIECE, assert_kept, k);
+	r->errnos = errnos;
 }
 
 /* @s with byte @off set to @v: refused, the log saying @says. */
