@@ -43,10 +43,20 @@ fuzz: build-fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(ASAN_ENV) meson test -C $(FUZZ_BUILD) \
 		--suite fuzz --no-rebuild --print-errorlogs
 
+# Every benchmark, each figure against its floor of the same run, then
+# bench/report.md and its plots (bench/report.py).
+BENCH_OUT = $(BUILD)/bench/results.tsv
 bench: build
-	$(BUILD)/bench/bench-transport --uvfiod $(BUILD)/tools/uvfiod
-	$(BUILD)/bench/bench-migration --uvfiod $(BUILD)/tools/uvfiod
-	$(BUILD)/bench/bench-dirty
+	@scripts/install-deps.sh bench
+	rm -f $(BENCH_OUT)
+	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-transport \
+		--uvfiod $(BUILD)/tools/uvfiod
+	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-migration \
+		--uvfiod $(BUILD)/tools/uvfiod
+	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-dirty
+	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-scale \
+		--uvfiod $(BUILD)/tools/uvfiod
+	python3 bench/report.py $(BENCH_OUT) bench
 
 # Run both suites to the end, then count every test case of both.  The
 # count reads cmocka's standard output: CMOCKA_MESSAGE_OUTPUT unset.

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,39 @@ static long rss_anon_kib(void)
 	return kib;
 }
 
-static void print_times(const char *what, double *t, unsigned int n)
+/* Report times against @floor (seconds; 0: none), for the report too. */
+static void print_times(const char *what, double *t, unsigned int n,
+			double floor)
 {
 	qsort(t, n, sizeof(*t), cmp_double);
 	printf("%-44s min %9.1f us  median %9.1f us  max %9.1f us\n", what,
 	       t[0] * 1e6, t[n / 2] * 1e6, t[n - 1] * 1e6);
+	bench_fig(what, t[n / 2] * 1e3, floor ? floor * 1e3 : NAN, "ms",
+		  floor ? t[n / 2] / floor : NAN, t[0] * 1e3, t[n - 1] * 1e3);
+}
+
+/*
+ * The floor of a report: writing its bitmap once (memset of the bitmap's
+ * bytes, the median of @n), which any report of the space must at least do.
+ */
+static double bitmap_floor(size_t bytes, unsigned int n)
+{
+	uint8_t *p = malloc(bytes);
+	double t[64];
+
+	if (!p || n > 64)
+		exit(1);
+	memset(p, 1, bytes); /* fault it in */
+	for (unsigned int i = 0; i < n; i++) {
+		double t0 = now_ns();
+
+		memset(p, (int)i, bytes);
+		__asm__ volatile("" : : "r"(p) : "memory");
+		t[i] = (now_ns() - t0) / 1e9;
+	}
+	free(p);
+	qsort(t, n, sizeof(*t), cmp_double);
+	return t[n / 2];
 }
 
 struct bench {
@@ -142,6 +171,8 @@ int main(int argc, char **argv)
 	size_t chunks, bytes, report_size;
 	long rss0, rss1, rss2;
 	struct bench b = { 0 };
+	double floor;
+	char name[64];
 	int fd, ret;
 
 	if (!gib || gib > 4096 || !rounds || rounds > MAX_ROUNDS) {
@@ -230,9 +261,18 @@ int main(int argc, char **argv)
 	rss1 = rss_anon_kib();
 	chunks = uvfio_dirty_log_stats(b.dev, &bytes);
 
-	print_times("REPORT, 0% dirty, no chunk ever written:", fresh, rounds);
-	print_times("REPORT, 1% dirty (evenly spread):", dirty, rounds);
-	print_times("REPORT, 0% dirty, all chunks allocated:", clean, rounds);
+	floor = bitmap_floor(b.bitmap_bytes, rounds);
+	printf("floor: writing the %zu MiB bitmap once, median %.1f us\n",
+	       b.bitmap_bytes >> 20, floor * 1e6);
+	snprintf(name, sizeof(name), "dirty REPORT %llu GiB, 0%%, no chunk yet",
+		 (unsigned long long)gib);
+	print_times(name, fresh, rounds, floor);
+	snprintf(name, sizeof(name), "dirty REPORT %llu GiB, 1%% dirty",
+		 (unsigned long long)gib);
+	print_times(name, dirty, rounds, floor);
+	snprintf(name, sizeof(name), "dirty REPORT %llu GiB, 0%%, all chunks",
+		 (unsigned long long)gib);
+	print_times(name, clean, rounds, floor);
 	printf("log memory: %zu chunks of 32 KiB, %zu KiB in all (%.4f%% of "
 	       "the space)\n",
 	       chunks, bytes >> 10, 100.0 * (double)bytes / (double)b.size);

@@ -41,6 +41,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -442,6 +443,7 @@ static void row(const char *name, struct figure *u, struct figure *f,
 
 	printf("| %-44s | %10.2f | %10.2f | %-4s | %6.2fx | %.2f..%.2f |\n",
 	       name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
+	bench_fig(name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
 }
 
 static void row_alone(const char *name, struct figure *u, const char *unit)
@@ -450,6 +452,7 @@ static void row_alone(const char *name, struct figure *u, const char *unit)
 
 	printf("| %-44s | %10.2f | %10s | %-4s | %7s | %.2f..%.2f |\n", name,
 	       mu, "-", unit, "-", u->rep[0], u->rep[u->n - 1]);
+	bench_fig(name, mu, NAN, unit, NAN, u->rep[0], u->rep[u->n - 1]);
 }
 
 /* A floor with nothing of uvfio's to compare: its spread is the floor's. */
@@ -459,6 +462,7 @@ static void row_floor(const char *name, struct figure *f, const char *unit)
 
 	printf("| %-44s | %10s | %10.2f | %-4s | %7s | (floor) %.2f..%.2f |\n",
 	       name, "-", mf, unit, "-", f->rep[0], f->rep[f->n - 1]);
+	bench_fig(name, NAN, mf, unit, NAN, NAN, NAN);
 }
 
 static double mib(uint64_t bytes)
@@ -567,6 +571,7 @@ int main(int argc, char **argv)
 	for (int cross = 0; cross < 2; cross++) {
 		struct results r = { 0 };
 
+		bench_placement = cross ? "cross-CPU" : "same CPU";
 		run_placement(&o, cross ? 1 : 0, &r);
 		report(&o, cross, &r);
 	}

@@ -8,6 +8,9 @@
  *   uvfio: 4-byte REGION_READ round trips to a ram device in uvfiod
  *          (median, p99, rate); posted 4-byte writes per second; 64 KiB
  *          region reads; device DMA into fd-mapped memory vs memcpy
+ *   curve: REGION_READ round trips of 4 bytes to 1 MiB against a
+ *          ping-pong of the same bytes (a 32-byte request, the header
+ *          and payload back)
  *
  * Placements: "same" pins everything to CPU 0 (the software's cost),
  * "cross" puts the client on CPU 0 and the peer on CPU 1 (what a VMM on
@@ -19,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,6 +83,45 @@ static void floor_pingpong(int iters, int peer_cpu, double *lat_ns)
 	}
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The floor of a @size-byte read: 32 bytes out, 16 + @size back, the
+ * peer reading the request whole and writing the reply whole.
+ */
+static void floor_sized(int iters, int peer_cpu, size_t size, double *lat_ns)
+{
+	size_t reply = 16 + size;
+	char req[32] = { 0 };
+	char *buf = calloc(1, reply);
+	int sv[2];
+	pid_t pid;
+
+	if (!buf || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		pin(peer_cpu);
+		while (recv(sv[1], req, sizeof(req), MSG_WAITALL) ==
+		       sizeof(req))
+			if (write(sv[1], buf, reply) != (ssize_t)reply)
+				break;
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int i = 0; i < iters + 10; i++) {
+		double t = now_ns();
+
+		if (write(sv[0], req, sizeof(req)) != sizeof(req) ||
+		    recv(sv[0], buf, reply, MSG_WAITALL) != (ssize_t)reply)
+			exit(1);
+		if (i >= 10)
+			lat_ns[i - 10] = now_ns() - t;
+	}
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	free(buf);
 }
 
 /* Raw one-way stream of 4-byte-payload messages: the posted floor. */
@@ -265,6 +308,77 @@ static void row(const char *name, struct figure *u, struct figure *f,
 
 	printf("| %-34s | %10.2f | %10.2f | %-7s | %5.2fx | %.2f..%.2f |\n",
 	       name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
+	bench_fig(name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
+}
+
+static void row_alone(const char *name, struct figure *u, const char *unit)
+{
+	double mu = med(u);
+
+	printf("| %-34s | %10.2f | %10s | %-7s | %6s | %.2f..%.2f |\n", name,
+	       mu, "-", unit, "-", u->rep[0], u->rep[u->n - 1]);
+	bench_fig(name, mu, NAN, unit, NAN, u->rep[0], u->rep[u->n - 1]);
+}
+
+/*
+ * REGION_READ round trips from 4 bytes to 1 MiB against their floor: the
+ * median of --reps medians for each size, as points of a curve.
+ */
+static void latency_curve(const struct opts *o, int peer_cpu)
+{
+	static const size_t sizes[] = { 4,     64,     512,    4096,
+					32768, 131072, 524288, 1 << 20 };
+	char dir[] = "/tmp/uvfio-bench-XXXXXX", path[256], curve[64];
+	double *lat = calloc(2000, sizeof(double));
+	void *buf = malloc(1 << 20);
+
+	if (!lat || !buf || !mkdtemp(dir))
+		exit(1);
+	snprintf(path, sizeof(path), "%s/ram0.sock", dir);
+	snprintf(curve, sizeof(curve), "REGION_READ latency, %s",
+		 bench_placement);
+	printf("\n%s (p50, us)\n\n| bytes | uvfio | floor | ratio |\n"
+	       "|---|---|---|---|\n",
+	       curve);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+		int iters = sizes[k] >= 131072 ? 200 : 2000;
+		struct figure u = { 0 }, f = { 0 };
+		double mu, mf;
+
+		for (int rep = 0; rep < o->reps; rep++) {
+			struct uvfio_client *c;
+			pid_t pid;
+
+			floor_sized(iters, peer_cpu, sizes[k], lat);
+			add(&f, percentile(lat, iters, 0.5) / 1e3);
+			pid = start_uvfiod(o, dir, peer_cpu);
+			c = uvfio_client_open(path, NULL);
+			if (!c)
+				exit(1);
+			for (int i = 0; i < iters + 10; i++) {
+				double t = now_ns();
+
+				if (uvfio_client_region_read(c, 0, 0, buf,
+							     sizes[k]) !=
+				    (ssize_t)sizes[k])
+					exit(1);
+				if (i >= 10)
+					lat[i - 10] = now_ns() - t;
+			}
+			add(&u, percentile(lat, iters, 0.5) / 1e3);
+			uvfio_client_close(c);
+			stop_uvfiod(pid);
+		}
+		mu = med(&u);
+		mf = med(&f);
+		printf("| %zu | %.2f | %.2f | %.2fx |\n", sizes[k], mu, mf,
+		       mu / mf);
+		bench_point(curve, "uvfio", (double)sizes[k], mu);
+		bench_point(curve, "floor", (double)sizes[k], mf);
+	}
+	rmdir(dir);
+	free(lat);
+	free(buf);
 }
 
 int main(int argc, char **argv)
@@ -305,6 +419,7 @@ int main(int argc, char **argv)
 		struct results r = { 0 };
 		struct figure dma = { 0 }, mcp = { 0 };
 
+		bench_placement = cross ? "cross-CPU" : "same CPU";
 		run_placement(&o, cross ? 1 : 0, &r);
 		printf("\n### %s (client CPU 0, peer CPU %d), %d reps x %d iters\n\n",
 		       cross ? "cross-CPU" : "same CPU", cross ? 1 : 0, o.reps,
@@ -318,22 +433,20 @@ int main(int argc, char **argv)
 		    &r.floor_p99, "ns", true);
 		for (int i = 0; i < r.read_rate.n; i++)
 			r.read_rate.rep[i] /= 1e3;
-		printf("| %-34s | %10.1f | %10s | %-7s | %6s | |\n",
-		       "REGION_READ rate", med(&r.read_rate), "-", "k/s", "-");
+		row_alone("REGION_READ rate", &r.read_rate, "k/s");
 		for (int i = 0; i < r.posted_rate.n; i++) {
 			r.posted_rate.rep[i] /= 1e6;
 			r.floor_oneway.rep[i] /= 1e6;
 		}
 		row("posted 4-byte writes", &r.posted_rate, &r.floor_oneway,
 		    "M/s", false);
-		printf("| %-34s | %10.2f | %10s | %-7s | %6s | |\n",
-		       "64 KiB REGION_READ", med(&r.read64k_gbps), "-", "GB/s",
-		       "-");
+		row_alone("64 KiB REGION_READ", &r.read64k_gbps, "GB/s");
 		if (!cross) {
 			dma_vs_memcpy(o.reps, &dma, &mcp);
 			row("DMA into fd-mapped memory, 64 MiB", &dma, &mcp,
 			    "GB/s", false);
 		}
+		latency_curve(&o, cross ? 1 : 0);
 	}
 	return 0;
 }

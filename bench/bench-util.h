@@ -64,4 +64,53 @@ static inline double med(struct figure *f)
 	return percentile(f->rep, f->n, 0.5);
 }
 
+/*
+ * Results for bench/report.py: one tab-separated line each, appended to
+ * the file $UVFIO_BENCH_OUT names (nothing when it is unset).  The
+ * programs measure; the report holds the targets and judges.
+ *
+ *   fig  PLACEMENT  NAME  UVFIO  FLOOR  UNIT  RATIO  LO  HI
+ *   pt   CURVE  SERIES  X  Y
+ *
+ * RATIO is uvfio's cost over the floor's (above 1: slower), "nan" where
+ * there is no floor; LO and HI are the spread of uvfio's repetitions.
+ */
+static const char *bench_placement = "same CPU";
+
+static inline FILE *bench_out(void)
+{
+	static FILE *f;
+	static int tried;
+	const char *path = getenv("UVFIO_BENCH_OUT");
+
+	if (!tried++ && path && !(f = fopen(path, "a")))
+		perror(path);
+	return f;
+}
+
+static inline void bench_fig(const char *name, double uvfio, double floor,
+			     const char *unit, double ratio, double lo,
+			     double hi)
+{
+	FILE *f = bench_out();
+
+	if (f) {
+		fprintf(f, "fig\t%s\t%s\t%.6g\t%.6g\t%s\t%.6g\t%.6g\t%.6g\n",
+			bench_placement, name, uvfio, floor, unit, ratio, lo,
+			hi);
+		fflush(f);
+	}
+}
+
+static inline void bench_point(const char *curve, const char *series, double x,
+			       double y)
+{
+	FILE *f = bench_out();
+
+	if (f) {
+		fprintf(f, "pt\t%s\t%s\t%.6g\t%.6g\n", curve, series, x, y);
+		fflush(f);
+	}
+}
+
 #endif /* UVFIO_BENCH_UTIL_H */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <uvfio/uvfio.h>
 
@@ -207,6 +208,21 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	return 0;
 }
 
+/*
+ * Each device takes a listening socket and a connection: a thousand
+ * devices need more descriptors than the usual soft limit of 1024.  Take
+ * what the hard limit allows, as servers do.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = { .log_level = UVFIO_LOG_WARNING };
@@ -223,6 +239,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 
 	srv = uvfio_server_new(
 		&(struct uvfio_server_opts){ .threads = cfg.threads });
