@@ -41,7 +41,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -435,36 +434,6 @@ static void run_placement(const struct opts *o, int peer_cpu, struct results *r)
 	free(buf);
 }
 
-static void row(const char *name, struct figure *u, struct figure *f,
-		const char *unit, bool lower_is_better)
-{
-	double mu = med(u), mf = med(f);
-	double ratio = lower_is_better ? mu / mf : mf / mu;
-
-	printf("| %-44s | %10.2f | %10.2f | %-4s | %6.2fx | %.2f..%.2f |\n",
-	       name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
-	bench_fig(name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
-}
-
-static void row_alone(const char *name, struct figure *u, const char *unit)
-{
-	double mu = med(u);
-
-	printf("| %-44s | %10.2f | %10s | %-4s | %7s | %.2f..%.2f |\n", name,
-	       mu, "-", unit, "-", u->rep[0], u->rep[u->n - 1]);
-	bench_fig(name, mu, NAN, unit, NAN, u->rep[0], u->rep[u->n - 1]);
-}
-
-/* A floor with nothing of uvfio's to compare: its spread is the floor's. */
-static void row_floor(const char *name, struct figure *f, const char *unit)
-{
-	double mf = med(f);
-
-	printf("| %-44s | %10s | %10.2f | %-4s | %7s | (floor) %.2f..%.2f |\n",
-	       name, "-", mf, unit, "-", f->rep[0], f->rep[f->n - 1]);
-	bench_fig(name, NAN, mf, unit, NAN, NAN, NAN);
-}
-
 static double mib(uint64_t bytes)
 {
 	return (double)bytes / (1 << 20);
@@ -476,24 +445,22 @@ static void report(const struct opts *o, int cross, struct results *r)
 
 	printf("\n### %s (bench CPU 0, uvfiod and floor reader CPU %d), %d reps\n\n",
 	       cross ? "cross-CPU" : "same CPU", cross ? 1 : 0, o->reps);
-	printf("| %-44s | %10s | %10s | %-4s | %7s | %s |\n", "figure", "uvfio",
-	       "floor", "unit", "ratio", "uvfio spread");
-	printf("|---|---|---|---|---|---|\n");
+	bench_table_head();
 	snprintf(name, sizeof(name), "STOP_COPY %.0f MiB, SET to dst RUNNING",
 		 mib(o->size));
-	row(name, &r->sc_gbps, &r->floor_gbps, "GB/s", false);
+	bench_row(name, &r->sc_gbps, &r->floor_gbps, "GB/s", false);
 	snprintf(name, sizeof(name), "STOP_COPY %.0f MiB, SET to last write",
 		 mib(o->size));
-	row(name, &r->sc_xfer_gbps, &r->floor_gbps, "GB/s", false);
-	row_alone("  of which SET STOP_COPY (source saves)", &r->sc_save_ms,
-		  "ms");
-	row_alone("  then SET RUNNING (destination commits)", &r->sc_commit_ms,
-		  "ms");
+	bench_row(name, &r->sc_xfer_gbps, &r->floor_gbps, "GB/s", false);
+	bench_row("  of which SET STOP_COPY (source saves)", &r->sc_save_ms,
+		  NULL, "ms", true);
+	bench_row("  then SET RUNNING (destination commits)", &r->sc_commit_ms,
+		  NULL, "ms", true);
 	snprintf(name, sizeof(name),
 		 "downtime %.0f MiB, 1%% dirty, full resend", mib(o->dt_size));
-	row(name, &r->dt_ms, &r->dt_floor_ms, "ms", true);
-	row_floor("  the dirtied pages alone (1%)", &r->dt_dirty_floor_ms,
-		  "ms");
+	bench_row(name, &r->dt_ms, &r->dt_floor_ms, "ms", true);
+	bench_row("  the dirtied pages alone (1%)", NULL, &r->dt_dirty_floor_ms,
+		  "ms", true);
 	printf("\nFloor: the same bytes streamed through a socketpair to a "
 	       "process on CPU %d in 1 MiB writes, in each repetition.  "
 	       "Downtime's floor is the stream time of what its stop-copy "

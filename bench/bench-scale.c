@@ -275,17 +275,6 @@ static void one_rep(const struct opts *o, int n, int peer_cpu,
 	free(lat);
 }
 
-static void row(const char *name, struct figure *u, struct figure *f,
-		const char *unit, bool lower_is_better)
-{
-	double mu = med(u), mf = f ? med(f) : NAN;
-	double ratio = !f ? NAN : lower_is_better ? mu / mf : mf / mu;
-
-	printf("| %-40s | %10.1f | %10.1f | %-5s | %6.2fx | %.1f..%.1f |\n",
-	       name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
-	bench_fig(name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -343,21 +332,20 @@ int main(int argc, char **argv)
 
 			for (int rep = 0; rep < o.reps; rep++)
 				one_rep(&o, n, cross, &r);
-			printf("\n%d device(s)\n\n| %-40s | %10s | %10s | %-5s | %7s | %s |\n|---|---|---|---|---|---|\n",
-			       n, "figure", "uvfio", "floor", "unit", "ratio",
-			       "uvfio spread");
+			printf("\n%d device(s)\n\n", n);
+			bench_table_head();
 			snprintf(name, sizeof(name),
 				 "%d devices: round trips, aggregate", n);
-			row(name, &r.rate, &r.floor, "k/s", false);
+			bench_row(name, &r.rate, &r.floor, "k/s", false);
 			snprintf(name, sizeof(name),
 				 "%d devices: round trip p99", n);
-			row(name, &r.p99, NULL, "us", true);
+			bench_row(name, &r.p99, NULL, "us", true);
 			snprintf(name, sizeof(name),
 				 "%d devices: connect+negotiate p50", n);
-			row(name, &r.connect_p50, NULL, "us", true);
+			bench_row(name, &r.connect_p50, NULL, "us", true);
 			snprintf(name, sizeof(name),
 				 "%d devices: connect+negotiate p99", n);
-			row(name, &r.connect_p99, NULL, "us", true);
+			bench_row(name, &r.connect_p99, NULL, "us", true);
 			bench_point(curve, "uvfio", n, med(&r.rate));
 			bench_point(curve, "floor", n, med(&r.floor));
 			if (n == 1) {
@@ -373,10 +361,10 @@ int main(int argc, char **argv)
 			}
 			snprintf(name, sizeof(name),
 				 "%d devices: RSS per idle device", n);
-			row(name, &per_idle, NULL, "KiB", true);
+			bench_row(name, &per_idle, NULL, "KiB", true);
 			snprintf(name, sizeof(name),
 				 "%d devices: RSS per connected device", n);
-			row(name, &per_conn, NULL, "KiB", true);
+			bench_row(name, &per_conn, NULL, "KiB", true);
 		}
 	}
 	return 0;

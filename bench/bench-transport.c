@@ -22,7 +22,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -300,26 +299,6 @@ static void dma_vs_memcpy(int reps, struct figure *dma, struct figure *mcp)
 	free(src);
 }
 
-static void row(const char *name, struct figure *u, struct figure *f,
-		const char *unit, bool lower_is_better)
-{
-	double mu = med(u), mf = med(f);
-	double ratio = lower_is_better ? mu / mf : mf / mu;
-
-	printf("| %-34s | %10.2f | %10.2f | %-7s | %5.2fx | %.2f..%.2f |\n",
-	       name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
-	bench_fig(name, mu, mf, unit, ratio, u->rep[0], u->rep[u->n - 1]);
-}
-
-static void row_alone(const char *name, struct figure *u, const char *unit)
-{
-	double mu = med(u);
-
-	printf("| %-34s | %10.2f | %10s | %-7s | %6s | %.2f..%.2f |\n", name,
-	       mu, "-", unit, "-", u->rep[0], u->rep[u->n - 1]);
-	bench_fig(name, mu, NAN, unit, NAN, u->rep[0], u->rep[u->n - 1]);
-}
-
 /*
  * REGION_READ round trips from 4 bytes to 1 MiB against their floor: the
  * median of --reps medians for each size, as points of a curve.
@@ -424,27 +403,26 @@ int main(int argc, char **argv)
 		printf("\n### %s (client CPU 0, peer CPU %d), %d reps x %d iters\n\n",
 		       cross ? "cross-CPU" : "same CPU", cross ? 1 : 0, o.reps,
 		       o.iters);
-		printf("| %-34s | %10s | %10s | %-7s | %6s | %s |\n", "figure",
-		       "uvfio", "floor", "unit", "ratio", "uvfio spread");
-		printf("|---|---|---|---|---|---|\n");
-		row("4-byte REGION_READ round trip, p50", &r.read_rtt,
-		    &r.floor_rtt, "ns", true);
-		row("4-byte REGION_READ round trip, p99", &r.read_p99,
-		    &r.floor_p99, "ns", true);
+		bench_table_head();
+		bench_row("4-byte REGION_READ round trip, p50", &r.read_rtt,
+			  &r.floor_rtt, "ns", true);
+		bench_row("4-byte REGION_READ round trip, p99", &r.read_p99,
+			  &r.floor_p99, "ns", true);
 		for (int i = 0; i < r.read_rate.n; i++)
 			r.read_rate.rep[i] /= 1e3;
-		row_alone("REGION_READ rate", &r.read_rate, "k/s");
+		bench_row("REGION_READ rate", &r.read_rate, NULL, "k/s", false);
 		for (int i = 0; i < r.posted_rate.n; i++) {
 			r.posted_rate.rep[i] /= 1e6;
 			r.floor_oneway.rep[i] /= 1e6;
 		}
-		row("posted 4-byte writes", &r.posted_rate, &r.floor_oneway,
-		    "M/s", false);
-		row_alone("64 KiB REGION_READ", &r.read64k_gbps, "GB/s");
+		bench_row("posted 4-byte writes", &r.posted_rate,
+			  &r.floor_oneway, "M/s", false);
+		bench_row("64 KiB REGION_READ", &r.read64k_gbps, NULL, "GB/s",
+			  false);
 		if (!cross) {
 			dma_vs_memcpy(o.reps, &dma, &mcp);
-			row("DMA into fd-mapped memory, 64 MiB", &dma, &mcp,
-			    "GB/s", false);
+			bench_row("DMA into fd-mapped memory, 64 MiB", &dma,
+				  &mcp, "GB/s", false);
 		}
 		latency_curve(&o, cross ? 1 : 0);
 	}

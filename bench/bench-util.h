@@ -7,7 +7,9 @@
 #ifndef UVFIO_BENCH_UTIL_H
 #define UVFIO_BENCH_UTIL_H
 
+#include <math.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -111,6 +113,45 @@ static inline void bench_point(const char *curve, const char *series, double x,
 		fprintf(f, "pt\t%s\t%s\t%.6g\t%.6g\n", curve, series, x, y);
 		fflush(f);
 	}
+}
+
+/* @v with two decimals, or "-" when there is none (NaN). */
+static inline const char *bench_cell(char out[32], double v, const char *suffix)
+{
+	if (isnan(v))
+		return "-";
+	snprintf(out, 32, "%.2f%s", v, suffix);
+	return out;
+}
+
+/* The head of a table of bench_row()s. */
+static inline void bench_table_head(void)
+{
+	printf("| %-44s | %10s | %10s | %-5s | %7s | %s |\n", "figure", "uvfio",
+	       "floor", "unit", "ratio", "uvfio spread");
+	printf("|---|---|---|---|---|---|\n");
+}
+
+/*
+ * One figure, printed and handed to bench_fig(): uvfio's repetitions @u
+ * against the floor's @f (either may be NULL).  The ratio is uvfio's
+ * cost over the floor's; the spread is uvfio's, or the floor's alone.
+ */
+static inline void bench_row(const char *name, struct figure *u,
+			     struct figure *f, const char *unit,
+			     bool lower_is_better)
+{
+	double mu = u ? med(u) : NAN, mf = f ? med(f) : NAN;
+	double ratio = lower_is_better ? mu / mf : mf / mu;
+	struct figure *s = u ? u : f;
+	char a[32], b[32], c[32];
+
+	printf("| %-44s | %10s | %10s | %-5s | %7s | %s%.2f..%.2f |\n", name,
+	       bench_cell(a, mu, ""), bench_cell(b, mf, ""), unit,
+	       bench_cell(c, ratio, "x"), u ? "" : "(floor) ", s->rep[0],
+	       s->rep[s->n - 1]);
+	bench_fig(name, mu, mf, unit, ratio, u ? u->rep[0] : NAN,
+		  u ? u->rep[u->n - 1] : NAN);
 }
 
 #endif /* UVFIO_BENCH_UTIL_H */

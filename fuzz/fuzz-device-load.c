@@ -26,6 +26,7 @@
 #include "migration/stream.h"
 #include "mtty/mtty.h"
 #include "ram/ram.h"
+#include "fuzz-util.h"
 
 #define RAM_SIZE 4096 /* a stop-copy of it fits one record */
 #define SNAP_MAX (RAM_SIZE + 4096)
@@ -40,12 +41,6 @@ struct snap {
 	size_t len;
 	uint8_t b[SNAP_MAX];
 };
-
-static void quiet(void *opaque, enum uvfio_log_level level, const char *name,
-		  const char *msg)
-{
-	(void)opaque, (void)level, (void)name, (void)msg;
-}
 
 static void make(unsigned int which, struct dut *d)
 {
@@ -65,7 +60,7 @@ static void make(unsigned int which, struct dut *d)
 	if (!d->dev)
 		abort();
 	d->id = ids[which];
-	uvfio_device_set_log(d->dev, quiet, NULL, UVFIO_LOG_DEBUG);
+	uvfio_device_set_log(d->dev, fuzz_quiet, NULL, UVFIO_LOG_DEBUG);
 }
 
 static void destroy(struct dut *d)
@@ -74,19 +69,6 @@ static void destroy(struct dut *d)
 		uvfio_pci_destroy(d->pci);
 	else
 		uvfio_device_destroy(d->dev);
-}
-
-static int set_state(struct uvfio_device *dev, uint32_t state)
-{
-	uint64_t buf[2];
-	struct uvfio_device_feature *hdr = (void *)buf;
-	struct uvfio_device_feature_mig_state st = { state, -1 };
-
-	hdr->argsz = sizeof(*hdr) + sizeof(st);
-	hdr->flags = UVFIO_DEVICE_FEATURE_SET |
-		     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE;
-	memcpy(hdr->data, &st, sizeof(st));
-	return uvfio_device_feature(dev, hdr);
 }
 
 /* Read [@off, @end) of region @region in @step-byte pieces into @s. */
@@ -218,13 +200,13 @@ static void write_seed(const char *dir, unsigned int which, bool precopy)
 	stir(&d, 0);
 	stream.len = 0;
 	if (precopy) {
-		if (set_state(d.dev, UVFIO_DEVICE_STATE_PRE_COPY))
+		if (fuzz_set_state(d.dev, UVFIO_DEVICE_STATE_PRE_COPY))
 			abort();
 		drain(d.dev, &stream);
 		stir(&d, 1);
 		drain(d.dev, &stream);
 	}
-	if (set_state(d.dev, UVFIO_DEVICE_STATE_STOP_COPY))
+	if (fuzz_set_state(d.dev, UVFIO_DEVICE_STATE_STOP_COPY))
 		abort();
 	drain(d.dev, &stream);
 	rec.b[0] = (uint8_t)which;
@@ -291,10 +273,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first pass may change what reads change (a FIFO, IIR). */
 	snapshot(&d, &before);
 	snapshot(&d, &before);
-	if (set_state(d.dev, UVFIO_DEVICE_STATE_RESUMING))
+	if (fuzz_set_state(d.dev, UVFIO_DEVICE_STATE_RESUMING))
 		abort();
 	write_stream(d.dev, &b, sel & 0x40 ? 7 : b.len);
-	if (set_state(d.dev, UVFIO_DEVICE_STATE_RUNNING)) {
+	if (fuzz_set_state(d.dev, UVFIO_DEVICE_STATE_RUNNING)) {
 		if (uvfio_migration_state(d.dev) != UVFIO_DEVICE_STATE_RESUMING)
 			abort();
 		snapshot(&d, &after);

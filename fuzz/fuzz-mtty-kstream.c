@@ -24,6 +24,7 @@
 #include <uvfio/migration.h>
 
 #include "mtty/mtty.h"
+#include "fuzz-util.h"
 
 #define STREAM_MAX 256
 #define SNAP_MAX 1024
@@ -33,12 +34,6 @@ struct snap {
 	uint8_t b[SNAP_MAX];
 };
 
-static void quiet(void *opaque, enum uvfio_log_level level, const char *name,
-		  const char *msg)
-{
-	(void)opaque, (void)level, (void)name, (void)msg;
-}
-
 static struct uvfio_pci *make(unsigned int ports)
 {
 	struct uvfio_pci *pci =
@@ -46,22 +41,9 @@ static struct uvfio_pci *make(unsigned int ports)
 
 	if (!pci)
 		abort();
-	uvfio_device_set_log(uvfio_pci_device(pci), quiet, NULL,
+	uvfio_device_set_log(uvfio_pci_device(pci), fuzz_quiet, NULL,
 			     UVFIO_LOG_DEBUG);
 	return pci;
-}
-
-static int set_state(struct uvfio_device *dev, uint32_t state)
-{
-	uint64_t buf[2];
-	struct uvfio_device_feature *hdr = (void *)buf;
-	struct uvfio_device_feature_mig_state st = { state, -1 };
-
-	hdr->argsz = sizeof(*hdr) + sizeof(st);
-	hdr->flags = UVFIO_DEVICE_FEATURE_SET |
-		     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE;
-	memcpy(hdr->data, &st, sizeof(st));
-	return uvfio_device_feature(dev, hdr);
 }
 
 /* Config space and every register of every port but RX, byte by byte. */
@@ -94,7 +76,7 @@ static size_t save(struct uvfio_device *dev, uint8_t *out)
 	size_t len = 0;
 	ssize_t n;
 
-	if (set_state(dev, UVFIO_DEVICE_STATE_STOP_COPY))
+	if (fuzz_set_state(dev, UVFIO_DEVICE_STATE_STOP_COPY))
 		abort();
 	session = uvfio_migration_session(dev);
 	while ((n = uvfio_migration_read(dev, session, out + len,
@@ -182,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snapshot(dev, ports, &before);
 	snapshot(dev, ports, &before);
 	own_len = save(dev, own);
-	if (set_state(dev, UVFIO_DEVICE_STATE_RESUMING))
+	if (fuzz_set_state(dev, UVFIO_DEVICE_STATE_RESUMING))
 		abort();
 	session = uvfio_migration_session(dev);
 	for (size_t off = 0; off < size; off += piece) {
@@ -191,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (uvfio_migration_write(dev, session, data + off, n) < 0)
 			break;
 	}
-	if (set_state(dev, UVFIO_DEVICE_STATE_RUNNING)) {
+	if (fuzz_set_state(dev, UVFIO_DEVICE_STATE_RUNNING)) {
 		if (uvfio_migration_state(dev) != UVFIO_DEVICE_STATE_RESUMING)
 			abort();
 		snapshot(dev, ports, &after);

@@ -34,6 +34,7 @@
 
 #include "edu/edu.h"
 #include "mtty/mtty.h"
+#include "fuzz-util.h"
 
 #define DMA_IOVA 0x100000ull
 #define DMA_SIZE (64u * 1024)
@@ -53,12 +54,6 @@ struct input {
 	const uint8_t *p;
 	size_t left;
 };
-
-static void quiet(void *opaque, enum uvfio_log_level level, const char *name,
-		  const char *msg)
-{
-	(void)opaque, (void)level, (void)name, (void)msg;
-}
 
 static void init(void)
 {
@@ -196,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (int i = 0; i < 2; i++) {
 		dev[i] = uvfio_pci_device(pci[i]);
-		uvfio_device_set_log(dev[i], quiet, NULL, UVFIO_LOG_DEBUG);
+		uvfio_device_set_log(dev[i], fuzz_quiet, NULL, UVFIO_LOG_DEBUG);
 	}
 	if (uvfio_dma_map(uvfio_device_dma(dev[0]), DMA_IOVA, DMA_SIZE,
 			  UVFIO_DMA_READ | UVFIO_DMA_WRITE, memfd, 0))

@@ -19,6 +19,7 @@
 
 #include "testdev.h"
 #include "vfio-user/server-internal.h"
+#include "fuzz-util.h"
 
 #define MAX_INPUT (64 * 1024)
 
@@ -28,18 +29,12 @@ static struct uvfio_server srv;
 static struct vfu_worker worker;
 static struct vfu_endpoint ep;
 
-static void quiet(void *opaque, enum uvfio_log_level level, const char *name,
-		  const char *msg)
-{
-	(void)opaque, (void)level, (void)name, (void)msg;
-}
-
 static void init(void)
 {
 	dev = testdev_new("fuzz", &state);
 	if (!dev)
 		abort();
-	uvfio_device_set_log(dev, quiet, NULL, UVFIO_LOG_DEBUG);
+	uvfio_device_set_log(dev, fuzz_quiet, NULL, UVFIO_LOG_DEBUG);
 	srv.opts.msg_timeout_ms = 0;
 	/* No event loop: the connection is driven by hand below. */
 	worker.epfd = -1;

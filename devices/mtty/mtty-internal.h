@@ -42,7 +42,7 @@ struct mtty {
 	 */
 	bool quiesced;
 	bool irq_deferred;
-	/* Changed since the last save (pre-copy): a bit per port, the card. */
+	/* Changed since the last save (pre-copy; uvfio's stream only). */
 	uint8_t dirty_ports;
 	bool card_dirty;
 	struct mtty_port port[MTTY_MAX_PORTS];

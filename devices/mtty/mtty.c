@@ -124,6 +124,8 @@ static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
 {
 	struct mtty *m = uvfio_pci_priv(pci);
 	uint8_t before[MTTY_PORT_WIRE], after[MTTY_PORT_WIRE];
+	/* Only uvfio's stream has a DIRTY phase to feed. */
+	bool track = m->stream == MTTY_STREAM_UVFIO;
 	struct mtty_port *port;
 	unsigned int events = 0;
 	uint8_t *p = buf;
@@ -133,7 +135,8 @@ static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
 	    len > MTTY_BAR_SIZE - offset)
 		return -EINVAL;
 	port = &m->port[bar];
-	mtty_port_to_wire(port, bar, before);
+	if (track)
+		mtty_port_to_wire(port, bar, before);
 	while (done < len) {
 		unsigned int reg = (unsigned int)(offset + done);
 		size_t n = access_piece(offset + done, len - done);
@@ -148,9 +151,11 @@ static ssize_t mtty_bar_access(struct uvfio_pci *pci, unsigned int bar,
 		done += n;
 	}
 	/* Reads change a port too (RX, IIR, LSR, MSR): compare. */
-	mtty_port_to_wire(port, bar, after);
-	if (memcmp(before, after, sizeof(before)))
-		m->dirty_ports |= (uint8_t)(1u << bar);
+	if (track) {
+		mtty_port_to_wire(port, bar, after);
+		if (memcmp(before, after, sizeof(before)))
+			m->dirty_ports |= (uint8_t)(1u << bar);
+	}
 	mtty_update_irq(m, events);
 	return (ssize_t)len;
 }

@@ -48,6 +48,20 @@ expect_fail() {
 	fi
 }
 
+# read_fifo DEV N: N bytes from port 0's RX, as " 0x.. 0x..".
+read_fifo() {
+	got=
+	for i in $(seq "$2"); do
+		got="$got $(uvfioctl read "$1" bar0 0 --width 1)"
+	done
+	echo "$got"
+}
+
+# same NAME FILE1 FILE2: the two streams are byte for byte the same.
+same() {
+	if cmp "$2" "$3" >/tmp/out 2>&1; then pass "$1"; else flunk "$1: $(cat /tmp/out)"; fi
+}
+
 kver=$(uname -r)
 say "# kernel $kver"
 mig=false
@@ -122,30 +136,13 @@ if $mig; then
 	else
 		flunk "uvfioctl migrate: $(cat /tmp/out)"
 	fi
-	got=
-	for i in 1 2 3; do
-		got="$got $(uvfioctl read "mdev:$b" bar0 0 --width 1)"
-	done
+	got=$(read_fifo "mdev:$b" 3)
 	if [ "$got" = " 0x4d 0x49 0x47" ]; then
 		pass "the destination's FIFO holds what the source's did"
 	else
 		flunk "the destination's FIFO holds:$got"
 	fi
 fi
-
-# read_fifo DEV N: N bytes from port 0's RX, as " 0x.. 0x..".
-read_fifo() {
-	got=
-	for i in $(seq "$2"); do
-		got="$got $(uvfioctl read "$1" bar0 0 --width 1)"
-	done
-	echo "$got"
-}
-
-# same NAME FILE1 FILE2: the two streams are byte for byte the same.
-same() {
-	if cmp "$2" "$3" >/tmp/out 2>&1; then pass "$1"; else flunk "$1: $(cat /tmp/out)"; fi
-}
 
 if $mig; then
 	section "migrate between the kernel's mtty and uvfio's (stream=kernel)"

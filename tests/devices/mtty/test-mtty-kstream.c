@@ -12,8 +12,7 @@
 
 #include <linux/serial_reg.h>
 
-#include "device-test.h"
-#include "mtty/mtty.h"
+#include "mtty-card.h"
 
 /* struct mtty_data and struct serial_port, as the kernel lays them out. */
 #define K_MAGIC 0x7e9d09898c3e2c4eull
@@ -35,48 +34,6 @@
 
 #define PIECE 7
 
-struct card {
-	struct uvfio_pci *pci;
-	struct uvfio_device *dev;
-	unsigned int ports;
-	struct dev_log log;
-};
-
-static struct card *card_new(const char *name, unsigned int ports)
-{
-	struct card *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	c->pci = mtty_new(name, ports, MTTY_STREAM_KERNEL);
-	assert_non_null(c->pci);
-	c->dev = uvfio_pci_device(c->pci);
-	c->ports = ports;
-	dev_log_attach(c->dev, &c->log);
-	return c;
-}
-
-static void card_free(struct card *c)
-{
-	uvfio_pci_destroy(c->pci);
-	free(c);
-}
-
-static uint8_t bar_rd(struct card *c, unsigned int bar, unsigned int reg)
-{
-	uint8_t v = 0xee;
-
-	assert_int_equal(
-		uvfio_device_region_access(c->dev, bar, reg, &v, 1, false), 1);
-	return v;
-}
-
-static void bar_wr(struct card *c, unsigned int bar, unsigned int reg,
-		   uint8_t v)
-{
-	assert_int_equal(
-		uvfio_device_region_access(c->dev, bar, reg, &v, 1, true), 1);
-}
-
 static size_t k_size(unsigned int ports)
 {
 	return K_HDR + ports * K_PORT;
@@ -89,25 +46,25 @@ static size_t k_size(unsigned int ports)
  */
 static void make_state(struct card *c)
 {
-	bar_wr(c, 0, UART_FCR, UART_FCR_ENABLE_FIFO);
-	bar_wr(c, 0, UART_IER, UART_IER_RDI);
+	bar_wr(c->dev, 0, UART_FCR, UART_FCR_ENABLE_FIFO);
+	bar_wr(c->dev, 0, UART_IER, UART_IER_RDI);
 	for (const char *p = "MIG"; *p; p++)
-		bar_wr(c, 0, UART_TX, (uint8_t)*p);
-	assert_int_equal(bar_rd(c, 0, UART_RX), 'M');
+		bar_wr(c->dev, 0, UART_TX, (uint8_t)*p);
+	assert_int_equal(bar_rd(c->dev, 0, UART_RX), 'M');
 	for (const char *p = "RATE"; *p; p++)
-		bar_wr(c, 0, UART_TX, (uint8_t)*p);
-	bar_wr(c, 0, UART_SCR, 0x5a);
-	bar_wr(c, 0, UART_MCR, UART_MCR_DTR);
-	bar_wr(c, 0, UART_LCR, 0x03);
+		bar_wr(c->dev, 0, UART_TX, (uint8_t)*p);
+	bar_wr(c->dev, 0, UART_SCR, 0x5a);
+	bar_wr(c->dev, 0, UART_MCR, UART_MCR_DTR);
+	bar_wr(c->dev, 0, UART_LCR, 0x03);
 	if (c->ports < 2)
 		return;
-	bar_wr(c, 1, UART_FCR, 0);
-	bar_wr(c, 1, UART_TX, 'x');
-	bar_wr(c, 1, UART_TX, 'y');
-	bar_wr(c, 1, UART_LCR, UART_LCR_DLAB | 0x03);
-	bar_wr(c, 1, UART_DLL, 0x0c);
-	bar_wr(c, 1, UART_DLM, 0x01);
-	bar_wr(c, 1, UART_SCR, 0xa5);
+	bar_wr(c->dev, 1, UART_FCR, 0);
+	bar_wr(c->dev, 1, UART_TX, 'x');
+	bar_wr(c->dev, 1, UART_TX, 'y');
+	bar_wr(c->dev, 1, UART_LCR, UART_LCR_DLAB | 0x03);
+	bar_wr(c->dev, 1, UART_DLL, 0x0c);
+	bar_wr(c->dev, 1, UART_DLM, 0x01);
+	bar_wr(c->dev, 1, UART_SCR, 0xa5);
 }
 
 /* The stream make_state() leaves, written out field by field. */
@@ -150,7 +107,7 @@ static void test_layout(void **state)
 {
 	(void)state;
 	for (unsigned int ports = 1; ports <= 2; ports++) {
-		struct card *c = card_new("kmtty", ports);
+		struct card *c = card_new("kmtty", ports, MTTY_STREAM_KERNEL);
 		uint8_t want[K_HDR + 2 * K_PORT], got[STREAM_MAX];
 
 		/* MIG_DATA_SIZE is the struct's size, as the kernel's. */
@@ -171,7 +128,7 @@ static void test_layout(void **state)
  */
 static void test_precopy(void **state)
 {
-	struct card *c = card_new("kmtty", 2);
+	struct card *c = card_new("kmtty", 2, MTTY_STREAM_KERNEL);
 	struct uvfio_precopy_info info = { .argsz = sizeof(info) };
 	uint8_t got[STREAM_MAX], want[K_HDR + 2 * K_PORT];
 	uint64_t session;
@@ -224,23 +181,24 @@ static size_t guest_view(struct card *c, uint8_t *out)
 	size_t n = 0;
 
 	for (unsigned int bar = 0; bar < c->ports; bar++) {
-		uint8_t lcr = bar_rd(c, bar, UART_LCR);
+		uint8_t lcr = bar_rd(c->dev, bar, UART_LCR);
 
 		out[n++] = lcr;
-		out[n++] = bar_rd(c, bar, UART_MCR);
-		out[n++] = bar_rd(c, bar, UART_SCR);
-		out[n++] = bar_rd(c, bar, UART_IER);
-		out[n++] = bar_rd(c, bar, UART_IIR);
-		out[n++] = bar_rd(c, bar, UART_LSR);
-		out[n++] = bar_rd(c, bar, UART_MSR);
+		out[n++] = bar_rd(c->dev, bar, UART_MCR);
+		out[n++] = bar_rd(c->dev, bar, UART_SCR);
+		out[n++] = bar_rd(c->dev, bar, UART_IER);
+		out[n++] = bar_rd(c->dev, bar, UART_IIR);
+		out[n++] = bar_rd(c->dev, bar, UART_LSR);
+		out[n++] = bar_rd(c->dev, bar, UART_MSR);
 		if (lcr & UART_LCR_DLAB) {
-			out[n++] = bar_rd(c, bar, UART_DLL);
-			out[n++] = bar_rd(c, bar, UART_DLM);
-			bar_wr(c, bar, UART_LCR, lcr & (uint8_t)~UART_LCR_DLAB);
+			out[n++] = bar_rd(c->dev, bar, UART_DLL);
+			out[n++] = bar_rd(c->dev, bar, UART_DLM);
+			bar_wr(c->dev, bar, UART_LCR,
+			       lcr & (uint8_t)~UART_LCR_DLAB);
 		}
 		for (int i = 0; i < 17; i++) {
-			out[n++] = bar_rd(c, bar, UART_LSR);
-			out[n++] = bar_rd(c, bar, UART_RX);
+			out[n++] = bar_rd(c->dev, bar, UART_LSR);
+			out[n++] = bar_rd(c->dev, bar, UART_RX);
 		}
 	}
 	return n;
@@ -248,8 +206,8 @@ static size_t guest_view(struct card *c, uint8_t *out)
 
 static void test_round_trip(void **state)
 {
-	struct card *src = card_new("kmtty-src", 2);
-	struct card *dst = card_new("kmtty-dst", 2);
+	struct card *src = card_new("kmtty-src", 2, MTTY_STREAM_KERNEL);
+	struct card *dst = card_new("kmtty-dst", 2, MTTY_STREAM_KERNEL);
 	uint8_t s[STREAM_MAX], again[STREAM_MAX], va[512], vb[512];
 	size_t len, na, nb;
 
@@ -286,7 +244,7 @@ static void test_round_trip(void **state)
  */
 static void test_thri_as_the_kernel_shows_it(void **state)
 {
-	struct card *c = card_new("kmtty", 1);
+	struct card *c = card_new("kmtty", 1, MTTY_STREAM_KERNEL);
 	uint8_t s[K_HDR + K_PORT];
 
 	(void)state;
@@ -296,13 +254,13 @@ static void test_thri_as_the_kernel_shows_it(void **state)
 	s[K_HDR + K_TAIL] = 7;
 	mig_load(c->dev, s, sizeof(s));
 	mig_go(c->dev, ST_RUNNING);
-	assert_int_equal(bar_rd(c, 0, UART_IIR), 0xc0 | UART_IIR_THRI);
+	assert_int_equal(bar_rd(c->dev, 0, UART_IIR), 0xc0 | UART_IIR_THRI);
 
 	s[K_HDR + K_COUNT] = 6;
 	s[K_HDR + K_TAIL] = 1;
 	mig_load(c->dev, s, sizeof(s));
 	mig_go(c->dev, ST_RUNNING);
-	assert_int_equal(bar_rd(c, 0, UART_IIR), 0xc0 | UART_IIR_NO_INT);
+	assert_int_equal(bar_rd(c->dev, 0, UART_IIR), 0xc0 | UART_IIR_NO_INT);
 	card_free(c);
 }
 
@@ -318,7 +276,7 @@ static void assert_kept(void *opaque)
 	struct kept *k = opaque;
 
 	for (unsigned int i = 0; i < k->c->ports; i++)
-		assert_int_equal(bar_rd(k->c, i, UART_SCR), k->scr[i]);
+		assert_int_equal(bar_rd(k->c->dev, i, UART_SCR), k->scr[i]);
 }
 
 static void setup_refusal(struct refusal *r, struct kept *k, struct card *c)
@@ -329,10 +287,17 @@ static void setup_refusal(struct refusal *r, struct kept *k, struct card *c)
 	make_state(c);
 	k->c = c;
 	for (unsigned int i = 0; i < c->ports; i++)
-		k->scr[i] = bar_rd(c, i, UART_SCR);
+		k->scr[i] = bar_rd(c->dev, i, UART_SCR);
 	refusal_init(r, c->dev, &c->log, PIECE, assert_kept, k);
 	r->errnos = errnos;
 }
+
+/* A byte of a good stream set to @v, and what the log says of it. */
+struct bad_byte {
+	size_t off;
+	uint8_t v;
+	const char *says;
+};
 
 /* @s with byte @off set to @v: refused, the log saying @says. */
 static void refused_with(struct refusal *r, const uint8_t *good, size_t len,
@@ -348,15 +313,11 @@ static void refused_with(struct refusal *r, const uint8_t *good, size_t len,
 /* The kernel's answers: -EFAULT for the header, -ENOMEM past the end. */
 static void test_header_refused(void **state)
 {
-	struct card *c = card_new("kmtty", 2);
+	struct card *c = card_new("kmtty", 2, MTTY_STREAM_KERNEL);
 	uint8_t s[K_HDR + 2 * K_PORT], big[K_HDR + 2 * K_PORT + 1] = { 0 };
 	struct refusal r;
 	struct kept k;
-	static const struct {
-		size_t off;
-		uint8_t v;
-		const char *says;
-	} bad[] = {
+	static const struct bad_byte bad[] = {
 		{ 0, 0x4f, "magic 0x7e9d09898c3e2c4f" },
 		{ 7, 0x00, "magic 0x009d09898c3e2c4e" },
 		{ 8, 2, "version 2.0, expected 1.0" },
@@ -404,8 +365,8 @@ static void test_header_refused(void **state)
 /* A one-port card refuses a two-port card's stream, and the other way. */
 static void test_other_card_refused(void **state)
 {
-	struct card *one = card_new("kmtty-1", 1),
-		    *two = card_new("kmtty-2", 2);
+	struct card *one = card_new("kmtty-1", 1, MTTY_STREAM_KERNEL),
+		    *two = card_new("kmtty-2", 2, MTTY_STREAM_KERNEL);
 	uint8_t s1[K_HDR + K_PORT], s2[K_HDR + 2 * K_PORT];
 
 	(void)state;
@@ -422,15 +383,11 @@ static void test_other_card_refused(void **state)
 /* Each field a port cannot hold, in either port. */
 static void test_port_refused(void **state)
 {
-	struct card *c = card_new("kmtty", 2);
+	struct card *c = card_new("kmtty", 2, MTTY_STREAM_KERNEL);
 	uint8_t s[K_HDR + 2 * K_PORT], b[K_HDR + 2 * K_PORT];
 	struct refusal r;
 	struct kept k;
-	static const struct {
-		size_t off;
-		uint8_t v;
-		const char *says;
-	} bad[] = {
+	static const struct bad_byte bad[] = {
 		{ K_DLAB, 2, "dlab 2, overrun 0, must be 0 or 1" },
 		{ K_OVERRUN, 0xff, "overrun 255, must be 0 or 1" },
 		{ K_PAD1, 1, "padding bytes 0x01 0x00, must be 0" },
@@ -496,8 +453,8 @@ static void test_port_refused(void **state)
  */
 static void test_short_stream(void **state)
 {
-	struct card *src = card_new("kmtty-src", 2);
-	struct card *dst = card_new("kmtty-dst", 2);
+	struct card *src = card_new("kmtty-src", 2, MTTY_STREAM_KERNEL);
+	struct card *dst = card_new("kmtty-dst", 2, MTTY_STREAM_KERNEL);
 	uint8_t s[STREAM_MAX];
 	struct refusal r;
 	struct kept k;

@@ -18,6 +18,7 @@
 #include <uvfio/migration.h>
 
 #include "../device-test.h"
+#include "mtty-card.h"
 #include "mtty/mtty-uart.h"
 #include "mtty/mtty.h"
 
@@ -488,23 +489,6 @@ static void cfg_write(struct uvfio_device *dev, unsigned int off, uint32_t v,
 			 (ssize_t)len);
 }
 
-static uint8_t bar_rd(struct uvfio_device *dev, unsigned int bar,
-		      unsigned int reg)
-{
-	uint8_t v = 0xee;
-
-	assert_int_equal(
-		uvfio_device_region_access(dev, bar, reg, &v, 1, false), 1);
-	return v;
-}
-
-static void bar_wr(struct uvfio_device *dev, unsigned int bar, unsigned int reg,
-		   uint8_t v)
-{
-	assert_int_equal(uvfio_device_region_access(dev, bar, reg, &v, 1, true),
-			 1);
-}
-
 static void test_new_bad_ports(void **state)
 {
 	(void)state;
@@ -846,33 +830,6 @@ static void test_reset(void **state)
 #define MSI_INDEX UVFIO_PCI_MSI_IRQ_INDEX
 #define INTX_INDEX UVFIO_PCI_INTX_IRQ_INDEX
 
-/* A card with a log of its errors. */
-struct card {
-	struct uvfio_pci *pci;
-	struct uvfio_device *dev;
-	unsigned int ports;
-	struct dev_log log;
-};
-
-static struct card *card_new(const char *name, unsigned int ports)
-{
-	struct card *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	c->pci = mtty_new(name, ports, MTTY_STREAM_UVFIO);
-	assert_non_null(c->pci);
-	c->dev = uvfio_pci_device(c->pci);
-	c->ports = ports;
-	dev_log_attach(c->dev, &c->log);
-	return c;
-}
-
-static void card_free(struct card *c)
-{
-	uvfio_pci_destroy(c->pci);
-	free(c);
-}
-
 /* The registers a read does not change, every port. */
 static size_t quiet_regs(struct card *c, uint8_t *out)
 {
@@ -938,7 +895,7 @@ static void assert_same_cards(struct card *a, struct card *b)
 
 static void test_mig_features(void **state)
 {
-	struct card *c = card_new("mtty-a", 2);
+	struct card *c = card_new("mtty-a", 2, MTTY_STREAM_UVFIO);
 
 	(void)state;
 	assert_int_equal(feature_u64(c->dev, UVFIO_DEVICE_FEATURE_MIGRATION),
@@ -994,8 +951,8 @@ static void make_thri(struct card *c)
 
 static void round_trip(unsigned int ports, void (*busy)(struct card *))
 {
-	struct card *src = card_new("mtty-src", ports);
-	struct card *dst = card_new("mtty-dst", ports);
+	struct card *src = card_new("mtty-src", ports, MTTY_STREAM_UVFIO);
+	struct card *dst = card_new("mtty-dst", ports, MTTY_STREAM_UVFIO);
 	uint8_t stream[STREAM_MAX], again[STREAM_MAX];
 	struct sec secs[8];
 	int fd = test_eventfd();
@@ -1051,8 +1008,8 @@ static void test_mig_round_trip(void **state)
 /* MSI: one message at RUNNING for a pending condition, none without. */
 static void test_mig_msi_reraise(void **state)
 {
-	struct card *src = card_new("mtty-src", 1);
-	struct card *dst = card_new("mtty-dst", 1);
+	struct card *src = card_new("mtty-src", 1, MTTY_STREAM_UVFIO);
+	struct card *dst = card_new("mtty-dst", 1, MTTY_STREAM_UVFIO);
 	uint8_t stream[STREAM_MAX];
 	int fd = test_eventfd();
 	size_t len;
@@ -1123,9 +1080,9 @@ static void dirty_round(struct card *c, uint8_t *stream, size_t *len,
 
 static void test_mig_precopy(void **state)
 {
-	struct card *src = card_new("mtty-src", 2);
-	struct card *dst = card_new("mtty-dst", 2);
-	struct card *ref = card_new("mtty-ref", 2);
+	struct card *src = card_new("mtty-src", 2, MTTY_STREAM_UVFIO);
+	struct card *dst = card_new("mtty-dst", 2, MTTY_STREAM_UVFIO);
+	struct card *ref = card_new("mtty-ref", 2, MTTY_STREAM_UVFIO);
 	uint8_t stream[STREAM_MAX], again[STREAM_MAX];
 	size_t len, from;
 	bool card;
@@ -1195,8 +1152,8 @@ static void test_mig_precopy(void **state)
  */
 static void test_mig_quiesce(void **state)
 {
-	struct card *src = card_new("mtty-src", 1);
-	struct card *dst = card_new("mtty-dst", 1);
+	struct card *src = card_new("mtty-src", 1, MTTY_STREAM_UVFIO);
+	struct card *dst = card_new("mtty-dst", 1, MTTY_STREAM_UVFIO);
 	uint8_t stream[STREAM_MAX];
 	struct sec secs[8];
 	int intx = test_eventfd(), msi = test_eventfd(), dmsi = test_eventfd();
@@ -1301,9 +1258,9 @@ static void refusal_start(struct refusal *r, struct kept_quiet *k,
 
 static void test_mig_corruption(void **state)
 {
-	struct card *src = card_new("mtty-src", 2);
-	struct card *dst = card_new("mtty-dst", 2);
-	struct card *ref = card_new("mtty-ref", 2);
+	struct card *src = card_new("mtty-src", 2, MTTY_STREAM_UVFIO);
+	struct card *dst = card_new("mtty-dst", 2, MTTY_STREAM_UVFIO);
+	struct card *ref = card_new("mtty-ref", 2, MTTY_STREAM_UVFIO);
 	uint8_t stream[STREAM_MAX];
 	struct kept_quiet kept;
 	struct refusal r;
@@ -1335,9 +1292,12 @@ static void test_mig_other_ports(void **state)
 {
 	(void)state;
 	for (unsigned int ports = 1; ports <= 2; ports++) {
-		struct card *src = card_new("mtty-src", ports);
-		struct card *dst = card_new("mtty-dst", 3 - ports);
-		struct card *ref = card_new("mtty-ref", 3 - ports);
+		struct card *src =
+			card_new("mtty-src", ports, MTTY_STREAM_UVFIO);
+		struct card *dst =
+			card_new("mtty-dst", 3 - ports, MTTY_STREAM_UVFIO);
+		struct card *ref =
+			card_new("mtty-ref", 3 - ports, MTTY_STREAM_UVFIO);
 		uint8_t stream[STREAM_MAX];
 		struct kept_quiet kept;
 		struct refusal r;
@@ -1398,9 +1358,9 @@ static void test_mig_bad_values(void **state)
 		{ 31, 2, "trigger level 2" },
 		{ 29, 0x00, "FCR 0x00, FIFO size 16" },
 	};
-	struct card *src = card_new("mtty-src", 2);
-	struct card *dst = card_new("mtty-dst", 2);
-	struct card *ref = card_new("mtty-ref", 2);
+	struct card *src = card_new("mtty-src", 2, MTTY_STREAM_UVFIO);
+	struct card *dst = card_new("mtty-dst", 2, MTTY_STREAM_UVFIO);
+	struct card *ref = card_new("mtty-ref", 2, MTTY_STREAM_UVFIO);
 	uint8_t stream[STREAM_MAX], card[4], port[2][PORT_WIRE];
 	static struct builder b;
 	struct kept_quiet kept;
