@@ -39,7 +39,8 @@ struct vu_client {
 	int timeout_ms;
 	pthread_mutex_t lock; /* one request at a time; guards region[] */
 	uint16_t next_id;
-	struct vfu_rx rx; /* replies, under lock: one buffer for all */
+	struct vfu_reader reader; /* of sock, with read-ahead, under lock */
+	struct vfu_rx rx;	  /* replies, under lock: one buffer for all */
 	struct uvfio_client_caps caps;
 	struct client_region region[MAX_REGIONS];
 

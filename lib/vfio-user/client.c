@@ -53,8 +53,8 @@ static int transact_locked(struct vu_client *c, uint16_t cmd, const void *req,
 	if (ret)
 		return ret;
 	for (;;) {
-		ret = vfu_rx_wait_until(c->sock, rx, CLIENT_MAX_PAYLOAD,
-					deadline);
+		ret = vfu_read_wait_until(&c->reader, rx, CLIENT_MAX_PAYLOAD,
+					  deadline);
 		if (ret < 0)
 			break;
 		if (is_dma_request(rx)) {
@@ -157,7 +157,8 @@ static int negotiate(struct vu_client *c, bool want_twin)
 		return ret;
 
 	vfu_rx_init(&rx);
-	ret = vfu_rx_wait(c->sock, &rx, CLIENT_MAX_PAYLOAD, c->timeout_ms);
+	ret = vfu_read_wait_until(&c->reader, &rx, CLIENT_MAX_PAYLOAD,
+				  vfu_deadline(c->timeout_ms));
 	if (ret < 0)
 		goto out;
 	ret = -EPROTO;
@@ -258,6 +259,7 @@ struct uvfio_client *vu_client_open(const char *path,
 		ret = c->sock;
 		goto fail;
 	}
+	vfu_reader_init(&c->reader, c->sock, VFU_READ_AHEAD);
 	ret = negotiate(c, opts && opts->twin_socket);
 	if (ret)
 		goto fail;
@@ -296,6 +298,7 @@ void vu_close(struct uvfio_client *pub)
 			close(c->region[i].fd);
 	free(c->maps);
 	vfu_rx_release(&c->rx);
+	vfu_reader_release(&c->reader);
 	pthread_mutex_destroy(&c->maps_lock);
 	pthread_mutex_destroy(&c->pump_lock);
 	pthread_mutex_destroy(&c->lock);

@@ -2,11 +2,9 @@
 /*
  * vfio-user message transport over UNIX stream sockets.
  *
- * Receiving reads the 16-byte header and then exactly the payload it
- * announces.  On a UNIX stream socket, SCM_RIGHTS descriptors are delivered
- * by the read that reaches the first byte of the sendmsg() that carried
- * them; since no read here crosses a message boundary, descriptors are
- * attributed to the right message.
+ * Receiving parses messages out of a read-ahead buffer, or reads exactly
+ * the header and then the payload it announces; msg.h says how descriptors
+ * find their message either way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -194,34 +192,59 @@ int vfu_rx_take_fd(struct vfu_rx *rx, unsigned int i)
 	return fd;
 }
 
-static void collect_fds(struct vfu_rx *rx, struct msghdr *mh)
+void vfu_reader_init(struct vfu_reader *r, int sock, size_t ahead)
 {
-	if (mh->msg_flags & MSG_CTRUNC)
-		rx->fds_truncated = true;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		size_t n;
-		int *fds;
+	memset(r, 0, sizeof(*r));
+	r->sock = sock;
+	r->ahead = ahead;
+}
 
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		fds = (int *)(void *)CMSG_DATA(c);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
+void vfu_reader_release(struct vfu_reader *r)
+{
+	for (unsigned int i = 0; i < r->nr_fds; i++)
+		close(r->fds[i]);
+	r->nr_fds = 0;
+	free(r->buf);
+	r->buf = NULL;
+	r->head = r->tail = 0;
+}
 
-			memcpy(&fd, &fds[i], sizeof(fd));
-			if (rx->nr_fds < VFU_MAX_FDS) {
-				rx->fds[rx->nr_fds++] = fd;
-			} else {
-				close(fd);
-				rx->fds_truncated = true;
-			}
+/* Append descriptors to a set of VFU_MAX_FDS; those beyond are closed. */
+static void add_fds(int *set, unsigned int *nr, bool *truncated, const int *fds,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		memcpy(&fd, &fds[i], sizeof(fd));
+		if (*nr < VFU_MAX_FDS) {
+			set[(*nr)++] = fd;
+		} else {
+			close(fd);
+			*truncated = true;
 		}
 	}
 }
 
-/* One recvmsg of at most @len bytes into @buf; 0 on EAGAIN. */
-static ssize_t rx_read(int sock, struct vfu_rx *rx, void *buf, size_t len)
+static void collect_fds(struct msghdr *mh, int *set, unsigned int *nr,
+			bool *truncated)
+{
+	if (mh->msg_flags & MSG_CTRUNC)
+		*truncated = true;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		add_fds(set, nr, truncated, (int *)(void *)CMSG_DATA(c),
+			(c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+	}
+}
+
+/*
+ * One recvmsg of at most @len bytes into @buf, descriptors appended to
+ * @set: the bytes read, 0 on EAGAIN, -ECONNRESET at end of stream.
+ */
+static ssize_t sock_read(int sock, void *buf, size_t len, int *set,
+			 unsigned int *nr, bool *truncated)
 {
 	union {
 		char buf[CMSG_BUF_SIZE];
@@ -242,9 +265,73 @@ static ssize_t rx_read(int sock, struct vfu_rx *rx, void *buf, size_t len)
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
 	if (mh.msg_controllen)
-		collect_fds(rx, &mh);
+		collect_fds(&mh, set, nr, truncated);
 	if (n == 0)
 		return -ECONNRESET;
+	return n;
+}
+
+/* The reader's held descriptors go to @rx. */
+static void give_fds(struct vfu_reader *r, struct vfu_rx *rx)
+{
+	add_fds(rx->fds, &rx->nr_fds, &rx->fds_truncated, r->fds, r->nr_fds);
+	rx->fds_truncated |= r->fds_truncated;
+	r->nr_fds = 0;
+	r->fds_truncated = false;
+}
+
+/*
+ * Read exactly into @rx's message (@len bytes at @dst): nothing of the next
+ * message is taken, so descriptors that come are the message's.
+ */
+static ssize_t read_exact(struct vfu_reader *r, struct vfu_rx *rx, void *dst,
+			  size_t len)
+{
+	ssize_t n;
+
+	give_fds(r, rx);
+	n = sock_read(r->sock, dst, len, rx->fds, &rx->nr_fds,
+		      &rx->fds_truncated);
+	r->drained = n < (ssize_t)len;
+	if (n > 0)
+		r->pos += (uint64_t)n;
+	return n;
+}
+
+/*
+ * Refill the empty read-ahead buffer.  Descriptors still held came with
+ * the previous read for the last message starting in it, and every byte of
+ * that read is consumed: that message is @rx's.
+ */
+static ssize_t fill(struct vfu_reader *r, struct vfu_rx *rx)
+{
+	ssize_t n;
+
+	give_fds(r, rx);
+	if (!r->buf) {
+		r->buf = malloc(r->ahead);
+		if (!r->buf)
+			return -ENOMEM;
+	}
+	r->head = r->tail = 0;
+	n = sock_read(r->sock, r->buf, r->ahead, r->fds, &r->nr_fds,
+		      &r->fds_truncated);
+	r->drained = n < (ssize_t)r->ahead;
+	if (n > 0)
+		r->tail = (size_t)n;
+	r->fds_end = r->pos + r->tail;
+	return n;
+}
+
+/* Up to @len buffered bytes to @dst (NULL: dropped); how many. */
+static size_t take(struct vfu_reader *r, void *dst, size_t len)
+{
+	size_t n = r->tail - r->head < len ? r->tail - r->head : len;
+
+	if (dst)
+		memcpy(dst, r->buf + r->head, n);
+	r->head += n;
+	r->pos += n;
 	return n;
 }
 
@@ -268,17 +355,39 @@ static int rx_prepare_payload(struct vfu_rx *rx, size_t max_payload)
 	return 0;
 }
 
-int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload)
+/*
+ * The bytes @rx's message still needs: from the buffer, else by a read.
+ * Exact reads serve a reader without read-ahead and the rest of a large
+ * payload (copying it through the buffer would only add a copy).
+ */
+static ssize_t next_bytes(struct vfu_reader *r, struct vfu_rx *rx, void *dst,
+			  size_t len)
+{
+	ssize_t n;
+
+	if (r->head == r->tail) {
+		if (!r->ahead || (dst && len >= r->ahead / 2))
+			return read_exact(r, rx, dst, len);
+		n = fill(r, rx);
+		if (n <= 0)
+			return n;
+	}
+	return (ssize_t)take(r, dst, len);
+}
+
+int vfu_read_step(struct vfu_reader *r, struct vfu_rx *rx, size_t max_payload)
 {
 	uint8_t sink[4096];
 	ssize_t n;
 	int ret;
 
 	while (rx->hdr_got < sizeof(rx->hdr)) {
-		n = rx_read(sock, rx, (uint8_t *)&rx->hdr + rx->hdr_got,
-			    sizeof(rx->hdr) - rx->hdr_got);
+		n = next_bytes(r, rx, (uint8_t *)&rx->hdr + rx->hdr_got,
+			       sizeof(rx->hdr) - rx->hdr_got);
 		if (n <= 0)
 			return (int)n;
+		if (!rx->hdr_got)
+			rx->start = r->pos - (uint64_t)n;
 		rx->hdr_got += (size_t)n;
 		if (rx->hdr_got == sizeof(rx->hdr)) {
 			ret = rx_prepare_payload(rx, max_payload);
@@ -289,17 +398,55 @@ int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload)
 	while (rx->payload_got < rx->payload_len) {
 		size_t want = rx->payload_len - rx->payload_got;
 
-		if (rx->discard)
-			n = rx_read(sock, rx, sink,
-				    want < sizeof(sink) ? want : sizeof(sink));
+		if (!rx->discard)
+			n = next_bytes(r, rx, rx->payload + rx->payload_got,
+				       want);
+		else if (r->ahead)
+			n = next_bytes(r, rx, NULL, want);
 		else
-			n = rx_read(sock, rx, rx->payload + rx->payload_got,
-				    want);
+			n = next_bytes(r, rx, sink,
+				       want < sizeof(sink) ? want :
+							     sizeof(sink));
 		if (n <= 0)
 			return (int)n;
 		rx->payload_got += (size_t)n;
 	}
+	/*
+	 * Descriptors held from a read that ended within this message came
+	 * for it: it is the last message starting in that read, or (from a
+	 * sender that attached them mid-message) no message starts there.
+	 */
+	if (r->nr_fds && r->fds_end <= rx->start + rx->hdr.msg_size)
+		give_fds(r, rx);
 	return 1;
+}
+
+int vfu_read_wait_until(struct vfu_reader *r, struct vfu_rx *rx,
+			size_t max_payload, int64_t deadline)
+{
+	for (;;) {
+		int ret;
+
+		/* After a short read, the next bytes are not there yet:
+		 * wait first rather than read in vain. */
+		if (!vfu_reader_drained(r)) {
+			ret = vfu_read_step(r, rx, max_payload);
+			if (ret)
+				return ret;
+		}
+		ret = vfu_wait_fd(r->sock, POLLIN, deadline);
+		if (ret)
+			return ret;
+		r->drained = false;
+	}
+}
+
+int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload)
+{
+	struct vfu_reader exact;
+
+	vfu_reader_init(&exact, sock, 0);
+	return vfu_read_step(&exact, rx, max_payload);
 }
 
 int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload, int timeout_ms)
@@ -311,13 +458,8 @@ int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload, int timeout_ms)
 int vfu_rx_wait_until(int sock, struct vfu_rx *rx, size_t max_payload,
 		      int64_t deadline)
 {
-	for (;;) {
-		int ret = vfu_rx_step(sock, rx, max_payload);
+	struct vfu_reader exact;
 
-		if (ret)
-			return ret;
-		ret = vfu_wait_fd(sock, POLLIN, deadline);
-		if (ret)
-			return ret;
-	}
+	vfu_reader_init(&exact, sock, 0);
+	return vfu_read_wait_until(&exact, rx, max_payload, deadline);
 }

@@ -53,13 +53,13 @@ ssize_t vfu_send_nb(int sock, struct iovec *iov, unsigned int iovcnt,
 void vfu_iov_advance(struct iovec **iov, unsigned int *iovcnt, size_t n);
 
 /*
- * Incremental receiver of one message at a time.  Reads never cross a
- * message boundary, so descriptors belong exactly to the message whose
- * bytes carried them.
+ * One message as it comes in: header, payload and the descriptors that
+ * came with it.
  */
 struct vfu_rx {
 	struct vfu_header hdr;
 	size_t hdr_got;
+	uint64_t start; /* stream offset of its first byte */
 	uint8_t *payload;
 	size_t payload_cap;
 	size_t payload_len; /* msg_size - header, once the header is in */
@@ -77,6 +77,44 @@ void vfu_rx_release(struct vfu_rx *rx);
 void vfu_rx_reset(struct vfu_rx *rx);
 
 /*
+ * What a connection reads from its socket.  With read-ahead, one recvmsg
+ * takes as many messages as fit in the buffer, so that a stream of small
+ * messages costs one system call per buffer, not two per message.
+ *
+ * On a UNIX stream socket, SCM_RIGHTS descriptors come with the read that
+ * reaches the first byte of the sendmsg() that carried them, and no read
+ * returns bytes past such a sendmsg()'s first buffer.  A read that takes
+ * several messages brings descriptors of the last one starting in it: the
+ * reader holds them until it knows which message that is.  Peers send each
+ * message with one sendmsg() (QEMU and libvfio-user do), which this needs.
+ */
+#define VFU_READ_AHEAD (32 * 1024)
+
+struct vfu_reader {
+	int sock;
+	size_t ahead; /* buffer size; 0: read each message exactly */
+	uint8_t *buf;
+	size_t head, tail; /* unparsed bytes: buf[head..tail) */
+	uint64_t pos;	   /* stream offset of buf[head] */
+	bool drained;	   /* the last read came short: the socket is empty */
+	int fds[VFU_MAX_FDS];
+	unsigned int nr_fds;
+	bool fds_truncated;
+	uint64_t fds_end; /* stream offset past the read that brought fds */
+};
+
+/* A reader of @sock with @ahead bytes of buffer (allocated on first use). */
+void vfu_reader_init(struct vfu_reader *r, int sock, size_t ahead);
+/* Free the buffer and close held descriptors (the socket stays open). */
+void vfu_reader_release(struct vfu_reader *r);
+
+/* Whether nothing is buffered and the last read found the socket empty. */
+static inline bool vfu_reader_drained(const struct vfu_reader *r)
+{
+	return r->head == r->tail && r->drained;
+}
+
+/*
  * Read what is available (the socket is non-blocking).  Returns 1 when a
  * whole message is in @rx, 0 if more bytes are needed, -ECONNRESET at end of
  * stream, -EBADMSG if the header's size is below the header itself (the
@@ -84,15 +122,23 @@ void vfu_rx_reset(struct vfu_rx *rx);
  * larger than @max_payload is read and dropped: it completes with
  * @rx->discard set and no payload.
  */
-int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload);
+int vfu_read_step(struct vfu_reader *r, struct vfu_rx *rx, size_t max_payload);
 
 /*
- * Blocking variant for clients: wait up to @timeout_ms (-1: forever) for a
- * whole message.  Returns 1, or a negative errno (-ETIMEDOUT).
+ * Blocking variant: wait until @deadline (vfu_now_ms() time, -1: none) for
+ * a whole message.  Returns 1, or a negative errno (-ETIMEDOUT).
  */
+int vfu_read_wait_until(struct vfu_reader *r, struct vfu_rx *rx,
+			size_t max_payload, int64_t deadline);
+
+/*
+ * The same without read-ahead, for sockets read by one message at a time:
+ * nothing past the message is consumed.
+ */
+int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload);
+/* Wait up to @timeout_ms (-1: forever), or until @deadline. */
 int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload,
 		int timeout_ms);
-/* The same until @deadline (vfu_now_ms() time, -1: none). */
 int vfu_rx_wait_until(int sock, struct vfu_rx *rx, size_t max_payload,
 		      int64_t deadline);
 

@@ -122,8 +122,12 @@ static int dma_round_trip(struct vfu_conn *c, int sock, uint64_t iova,
 
 	vfu_rx_init(&rx);
 	for (;;) {
-		ret = vfu_rx_wait_until(sock, &rx, VFU_SERVER_MAX_PAYLOAD,
-					deadline);
+		ret = twin ? vfu_rx_wait_until(sock, &rx,
+					       VFU_SERVER_MAX_PAYLOAD,
+					       deadline) :
+			     vfu_read_wait_until(&c->reader, &rx,
+						 VFU_SERVER_MAX_PAYLOAD,
+						 deadline);
 		if (ret < 0) {
 			/* A timeout between messages leaves the stream
 			 * intact (a late reply is dropped as unexpected);

@@ -77,6 +77,7 @@ struct vfu_conn {
 	pthread_mutex_t twin_lock;
 	bool twin_broken; /* out of step: no more DMA through it */
 	struct vfu_poll poll;
+	struct vfu_reader reader; /* of sock, with read-ahead */
 	struct vfu_rx rx;
 	bool negotiated;
 	bool broken;	      /* out of step or flooding: the client goes */

@@ -397,6 +397,7 @@ struct vfu_conn *vfu_conn_new(struct vfu_endpoint *ep, int sock)
 	c->out_tail = &c->out;
 	c->poll_events = EPOLLIN; /* as accept_client registers it */
 	vfu_caps_default(&c->peer);
+	vfu_reader_init(&c->reader, sock, VFU_READ_AHEAD);
 	vfu_rx_init(&c->rx);
 	ep->conn = c;
 	/*
@@ -510,6 +511,7 @@ void vfu_conn_free(struct vfu_conn *c)
 		out_free(o);
 	}
 	vfu_rx_release(&c->rx);
+	vfu_reader_release(&c->reader);
 	pthread_mutex_destroy(&c->twin_lock);
 	free(c);
 	ep->conn = NULL;
@@ -544,7 +546,7 @@ int vfu_conn_process(struct vfu_conn *c)
 		free(q);
 		return c->broken ? -EPIPE : 1;
 	}
-	ret = vfu_rx_step(c->sock, &c->rx, VFU_SERVER_MAX_PAYLOAD);
+	ret = vfu_read_step(&c->reader, &c->rx, VFU_SERVER_MAX_PAYLOAD);
 	if (ret <= 0) {
 		if (ret == -EBADMSG) {
 			vfu_conn_reply_error(c, &c->rx.hdr, EINVAL);
@@ -564,13 +566,20 @@ int vfu_conn_process(struct vfu_conn *c)
  * Handle what the client sent, queued messages first, a bounded number per
  * wakeup so that other clients of the worker get their turn.  What is left
  * in the socket wakes us again (level-triggered); what is left in the
- * backlog, epoll cannot see: the ready list takes care of it.  Over the
- * output budget, nothing is handled until the client reads (EPOLLOUT).
+ * backlog or read ahead, epoll cannot see: the ready list takes care of
+ * it.  Over the output budget, nothing is handled until the client reads
+ * (EPOLLOUT).
  */
 static void client_readable(struct vfu_conn *c)
 {
 	for (unsigned int i = 0; i < VFU_MSGS_PER_WAKEUP; i++) {
-		int ret = vfu_conn_process(c);
+		int ret;
+
+		/* A read that came short emptied the socket: epoll says when
+		 * more comes, a read now would only find nothing. */
+		if (i && !c->backlog && vfu_reader_drained(&c->reader))
+			break;
+		ret = vfu_conn_process(c);
 
 		if (ret < 0) {
 			drop_client(c->ep, true);
@@ -579,7 +588,8 @@ static void client_readable(struct vfu_conn *c)
 		if (!ret)
 			break;
 	}
-	if (c->backlog && !out_over_budget(c))
+	if ((c->backlog || c->reader.head < c->reader.tail) &&
+	    !out_over_budget(c))
 		ready_add(c);
 	conn_update_poll(c);
 }
