@@ -51,6 +51,7 @@ bench: build
 	rm -f $(BENCH_OUT)
 	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-transport \
 		--uvfiod $(BUILD)/tools/uvfiod
+	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-io
 	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-migration \
 		--uvfiod $(BUILD)/tools/uvfiod
 	UVFIO_BENCH_OUT=$(BENCH_OUT) $(BUILD)/bench/bench-dirty

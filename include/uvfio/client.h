@@ -127,6 +127,27 @@ UVFIO_API int uvfio_client_region_write_posted(struct uvfio_client *c,
 					       uint32_t index, uint64_t offset,
 					       const void *buf, size_t len);
 
+/* One write of a batch: @len (1 to 8) bytes of @data at @offset. */
+struct uvfio_region_write {
+	uint32_t index;
+	uint32_t len;
+	uint64_t offset;
+	uint8_t data[8];
+};
+
+/*
+ * Posted writes (as uvfio_client_region_write_posted()), performed in
+ * order.  Over vfio-user, with a server that accepts write_multiple, they
+ * go as REGION_WRITE_MULTI messages of up to 200 writes, as QEMU batches
+ * them; otherwise one message, or one pwrite() on the kernel backend, per
+ * write.  Returns 0, -EINVAL (nothing written) if an entry's length is not
+ * 1 to 8, or the error of sending.
+ */
+UVFIO_API int
+uvfio_client_region_write_multi(struct uvfio_client *c,
+				const struct uvfio_region_write *writes,
+				unsigned int nr);
+
 /*
  * Map [@offset, @offset + @size) of a mappable region (a sparse area, or
  * the whole region when it has none) into this process: the bytes of the

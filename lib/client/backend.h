@@ -30,6 +30,10 @@ struct client_ops {
 	int (*region_write_posted)(struct uvfio_client *c, uint32_t index,
 				   uint64_t offset, const void *buf,
 				   size_t len);
+	/* Checked entries; -EOPNOTSUPP (nothing sent): one by one. */
+	int (*region_write_multi)(struct uvfio_client *c,
+				  const struct uvfio_region_write *writes,
+				  unsigned int nr);
 	int (*region_mmap)(struct uvfio_client *c, uint32_t index,
 			   uint64_t offset, uint64_t size, int prot,
 			   void **addr);

@@ -107,6 +107,30 @@ int uvfio_client_region_write_posted(struct uvfio_client *c, uint32_t index,
 	return c->ops->region_write_posted(c, index, offset, buf, len);
 }
 
+int uvfio_client_region_write_multi(struct uvfio_client *c,
+				    const struct uvfio_region_write *writes,
+				    unsigned int nr)
+{
+	int ret = -EOPNOTSUPP;
+
+	for (unsigned int i = 0; i < nr; i++)
+		if (!writes[i].len || writes[i].len > sizeof(writes[i].data))
+			return -EINVAL;
+	if (c->ops->region_write_multi)
+		ret = c->ops->region_write_multi(c, writes, nr);
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct uvfio_region_write *w = &writes[i];
+
+		ret = c->ops->region_write_posted(c, w->index, w->offset,
+						  w->data, w->len);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int uvfio_client_region_mmap(struct uvfio_client *c, uint32_t index,
 			     uint64_t offset, uint64_t size, int prot,
 			     void **addr)

@@ -320,6 +320,49 @@ int vu_region_write_posted(struct uvfio_client *pub, uint32_t index,
 	return ret < 0 ? (int)ret : 0;
 }
 
+int vu_region_write_multi(struct uvfio_client *pub,
+			  const struct uvfio_region_write *writes,
+			  unsigned int nr)
+{
+	const size_t entry = sizeof(struct vfu_write_multi_entry);
+	struct vu_client *c = to_vu(pub);
+	uint8_t msg[sizeof(struct vfu_write_multi) +
+		    VFU_WRITE_MULTI_MAX * sizeof(struct vfu_write_multi_entry)];
+	int ret = 0;
+
+	if (!c->caps.write_multiple)
+		return -EOPNOTSUPP;
+	for (unsigned int done = 0; done < nr && !ret;) {
+		struct vfu_header hdr = {
+			.command = VFU_CMD_REGION_WRITE_MULTI,
+			.flags = VFU_FLAGS_NO_REPLY,
+		};
+		uint64_t n = nr - done < VFU_WRITE_MULTI_MAX ?
+				     nr - done :
+				     VFU_WRITE_MULTI_MAX;
+
+		memcpy(msg, &n, sizeof(n));
+		for (uint64_t i = 0; i < n; i++) {
+			const struct uvfio_region_write *w = &writes[done + i];
+			struct vfu_write_multi_entry e = {
+				.offset = w->offset,
+				.region = w->index,
+				.count = w->len,
+			};
+
+			memcpy(e.data, w->data, w->len);
+			memcpy(msg + sizeof(n) + i * entry, &e, entry);
+		}
+		pthread_mutex_lock(&c->lock);
+		hdr.msg_id = c->next_id++;
+		ret = vfu_send(c->sock, &hdr, msg, sizeof(n) + n * entry, NULL,
+			       0, c->timeout_ms);
+		pthread_mutex_unlock(&c->lock);
+		done += (unsigned int)n;
+	}
+	return ret;
+}
+
 int vu_region_mmap(struct uvfio_client *pub, uint32_t index, uint64_t offset,
 		   uint64_t size, int prot, void **addr)
 {

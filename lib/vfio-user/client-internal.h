@@ -102,6 +102,9 @@ ssize_t vu_region_read(struct uvfio_client *pub, uint32_t index,
 		       uint64_t offset, void *buf, size_t len);
 ssize_t vu_region_write(struct uvfio_client *pub, uint32_t index,
 			uint64_t offset, const void *buf, size_t len);
+int vu_region_write_multi(struct uvfio_client *pub,
+			  const struct uvfio_region_write *writes,
+			  unsigned int nr);
 int vu_region_write_posted(struct uvfio_client *pub, uint32_t index,
 			   uint64_t offset, const void *buf, size_t len);
 int vu_region_mmap(struct uvfio_client *pub, uint32_t index, uint64_t offset,

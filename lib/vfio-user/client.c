@@ -218,6 +218,7 @@ static const struct client_ops vu_ops = {
 	.region_read = vu_region_read,
 	.region_write = vu_region_write,
 	.region_write_posted = vu_region_write_posted,
+	.region_write_multi = vu_region_write_multi,
 	.region_mmap = vu_region_mmap,
 	.dma_map = vu_dma_map,
 	.dma_unmap = vu_dma_unmap,
