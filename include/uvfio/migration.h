@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 
 #include <uvfio/device.h>
@@ -58,6 +59,25 @@ struct uvfio_mig_save;
 #define UVFIO_MIG_SECTION_MAX (64u << 20)
 UVFIO_API int uvfio_mig_put_section(struct uvfio_mig_save *s, uint16_t type,
 				    const void *data, size_t len);
+
+/* The same, the section's bytes gathered from @iovcnt pieces. */
+UVFIO_API int uvfio_mig_put_sectionv(struct uvfio_mig_save *s, uint16_t type,
+				     const struct iovec *iov,
+				     unsigned int iovcnt);
+
+/*
+ * What ops->save returns after writing part of a FINAL save, to be called
+ * again when the reader has taken what is pending: a large state is then
+ * never held whole in a buffer.  The device is stopped (STOP_COPY) from
+ * the first call to the last, so the parts are of one state.
+ */
+#define UVFIO_MIG_SAVE_MORE 1
+
+/*
+ * A value of the device's own kept across the calls of one FINAL save
+ * (where the next part starts): 0 at the first call of a session.
+ */
+UVFIO_API uint64_t *uvfio_mig_save_cursor(struct uvfio_mig_save *s);
 
 /*
  * Raw streams only: append @len bytes, at most UVFIO_MIG_SECTION_MAX at a
@@ -96,7 +116,8 @@ struct uvfio_migration_ops {
 	 * Append sections for @phase: INITIAL when pre-copy starts; DIRTY
 	 * when the reader has drained pre-copy data and dirty_bytes() is
 	 * non-zero; FINAL entering STOP_COPY (the complete state; loading a
-	 * FINAL alone must rebuild the device).
+	 * FINAL alone must rebuild the device), in parts if it returns
+	 * UVFIO_MIG_SAVE_MORE.  Return 0 or a negative errno.
 	 */
 	int (*save)(struct uvfio_device *dev, struct uvfio_mig_save *s,
 		    enum uvfio_mig_phase phase);

@@ -25,6 +25,9 @@ struct uvfio_migration {
 	uint64_t initial_end; /* stream offset where INITIAL data ends */
 	uint64_t read_total;  /* stream bytes handed to the reader */
 	bool ended;	      /* END written */
+	bool more;	      /* the FINAL save has parts to come */
+	uint64_t cursor;      /* the device's, across those parts */
+	int save_err;	      /* a part failed: the stream is spoilt */
 	bool precopy_info_v2;
 
 	/* resuming */

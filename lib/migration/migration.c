@@ -69,6 +69,26 @@ int uvfio_mig_put_section(struct uvfio_mig_save *s, uint16_t type,
 	return ret;
 }
 
+int uvfio_mig_put_sectionv(struct uvfio_mig_save *s, uint16_t type,
+			   const struct iovec *iov, unsigned int iovcnt)
+{
+	struct uvfio_migration *m = s->mig;
+	int ret;
+
+	if (is_raw(m))
+		return -EINVAL;
+	ret = mig_stream_put_sectionv(&m->buf, m->seq, type, s->phase, iov,
+				      iovcnt);
+	if (!ret)
+		m->seq++;
+	return ret;
+}
+
+uint64_t *uvfio_mig_save_cursor(struct uvfio_mig_save *s)
+{
+	return &s->mig->cursor;
+}
+
 int uvfio_mig_put_raw(struct uvfio_mig_save *s, const void *data, size_t len)
 {
 	if (!is_raw(s->mig) || len > UVFIO_MIG_SECTION_MAX || (len && !data))
@@ -88,9 +108,16 @@ static int save_phase(struct uvfio_migration *m, enum uvfio_mig_phase phase)
 	struct uvfio_mig_save s = { .mig = m, .phase = phase };
 	int ret = m->ops->save(m->dev, &s, phase);
 
-	if (ret)
+	if (ret == UVFIO_MIG_SAVE_MORE && phase != UVFIO_MIG_FINAL) {
+		uvfio_err(m->dev, "a save of phase %d must be whole", phase);
+		return -EINVAL;
+	}
+	if (ret < 0 || ret > UVFIO_MIG_SAVE_MORE) {
+		if (ret > 0)
+			ret = -EINVAL;
 		uvfio_err(m->dev, "saving device state (phase %d) failed: %s",
 			  phase, strerror(-ret));
+	}
 	return ret;
 }
 
@@ -106,6 +133,9 @@ static void session_end(struct uvfio_migration *m)
 	mig_buf_release(&m->buf);
 	__atomic_store_n(&m->session, 0, __ATOMIC_RELEASE);
 	m->ended = false;
+	m->more = false;
+	m->cursor = 0;
+	m->save_err = 0;
 	m->load_failed = false;
 	m->committed = false;
 	m->final_seen = false;
@@ -121,15 +151,43 @@ static void session_begin(struct uvfio_migration *m)
 	__atomic_store_n(&m->session, ++m->last_session, __ATOMIC_RELEASE);
 }
 
+/* The FINAL save, or its next part, and END after the last. */
 static int save_final(struct uvfio_migration *m)
 {
 	int ret = save_phase(m, UVFIO_MIG_FINAL);
 
+	m->more = ret == UVFIO_MIG_SAVE_MORE;
+	if (m->more)
+		return 0;
 	if (!ret && !is_raw(m))
 		ret = mig_stream_put_end(&m->buf, m->seq);
 	if (!ret)
 		m->ended = true;
 	return ret;
+}
+
+/*
+ * Before a read of @len: the FINAL save's next parts while less than that
+ * is pending.  A part that fails spoils the stream: every read from then
+ * on fails, rather than end early as if the state were whole.
+ */
+static int save_more(struct uvfio_migration *m, size_t len)
+{
+	while (m->more && mig_buf_pending(&m->buf) < len) {
+		size_t before = mig_buf_pending(&m->buf);
+		int ret = save_final(m);
+
+		/* A part that adds nothing would have us call it forever. */
+		if (!ret && m->more && mig_buf_pending(&m->buf) == before) {
+			uvfio_err(m->dev, "a part of the FINAL save was empty");
+			ret = -EIO;
+		}
+		if (ret) {
+			m->more = false;
+			m->save_err = ret;
+		}
+	}
+	return m->save_err;
 }
 
 static int open_saving(struct uvfio_migration *m, bool precopy)
@@ -504,11 +562,15 @@ ssize_t uvfio_migration_read(struct uvfio_device *dev, uint64_t session,
 	} else {
 		if (is_precopy(m->state))
 			refill_precopy(m);
+		ret = save_more(m, len);
+		if (ret)
+			goto out;
 		ret = (ssize_t)mig_buf_read(&m->buf, buf, len);
 		m->read_total += (uint64_t)ret;
 		if (!ret && is_precopy(m->state) && len)
 			ret = -ENOMSG; /* nothing now; more may come */
 	}
+out:
 	pthread_mutex_unlock(&dev->lock);
 	return ret;
 }

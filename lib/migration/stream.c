@@ -230,10 +230,10 @@ int mig_stream_put_header(struct mig_buf *b,
 }
 
 static int put_section(struct mig_buf *b, uint16_t kind, uint32_t seq,
-		       uint16_t type, uint8_t phase, const void *data,
-		       size_t len)
+		       uint16_t type, uint8_t phase, const struct iovec *iov,
+		       unsigned int iovcnt, size_t len)
 {
-	size_t total = SEC_HDR + len + SEC_CRC;
+	size_t total = SEC_HDR + len + SEC_CRC, off = SEC_HDR;
 	uint8_t *p = mig_buf_reserve(b, total);
 
 	if (!p)
@@ -245,29 +245,49 @@ static int put_section(struct mig_buf *b, uint16_t kind, uint32_t seq,
 	put_le16(p + 6, 0); /* reserved */
 	put_le32(p + 8, seq);
 	put_le64(p + 12, len);
-	if (len)
-		memcpy(p + SEC_HDR, data, len);
+	for (unsigned int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len)
+			memcpy(p + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
 	put_le32(p + SEC_HDR + len, mig_crc32c(0, p, SEC_HDR + len));
 	b->len += total;
 	return 0;
+}
+
+int mig_stream_put_sectionv(struct mig_buf *b, uint32_t seq, uint16_t type,
+			    enum uvfio_mig_phase phase, const struct iovec *iov,
+			    unsigned int iovcnt)
+{
+	size_t len = 0;
+
+	if (!b || !type || phase < UVFIO_MIG_INITIAL ||
+	    phase > UVFIO_MIG_FINAL || (iovcnt && !iov))
+		return -EINVAL;
+	for (unsigned int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > UVFIO_MIG_SECTION_MAX - len ||
+		    (iov[i].iov_len && !iov[i].iov_base))
+			return -EINVAL;
+		len += iov[i].iov_len;
+	}
+	return put_section(b, KIND_DATA, seq, type, (uint8_t)phase, iov, iovcnt,
+			   len);
 }
 
 int mig_stream_put_section(struct mig_buf *b, uint32_t seq, uint16_t type,
 			   enum uvfio_mig_phase phase, const void *data,
 			   size_t len)
 {
-	if (!b || !type || phase < UVFIO_MIG_INITIAL ||
-	    phase > UVFIO_MIG_FINAL || len > UVFIO_MIG_SECTION_MAX ||
-	    (len && !data))
-		return -EINVAL;
-	return put_section(b, KIND_DATA, seq, type, (uint8_t)phase, data, len);
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+
+	return mig_stream_put_sectionv(b, seq, type, phase, &iov, 1);
 }
 
 int mig_stream_put_end(struct mig_buf *b, uint32_t seq)
 {
 	if (!b)
 		return -EINVAL;
-	return put_section(b, KIND_END, seq, 0, 0, NULL, 0);
+	return put_section(b, KIND_END, seq, 0, 0, NULL, 0, 0);
 }
 
 /* ---- parser ---- */
@@ -293,6 +313,8 @@ struct mig_parser {
 	/* The unit being assembled: @have of @need bytes. */
 	uint8_t *buf;
 	size_t have, need, cap;
+	/* The section checked: in @buf, or where it lies in the input. */
+	const uint8_t *unit;
 
 	uint64_t seq;  /* the next section's sequence number */
 	uint8_t phase; /* the latest DATA phase seen, 0 before any */
@@ -501,7 +523,7 @@ static int check_header(struct mig_parser *p)
  */
 static int check_section_header(struct mig_parser *p)
 {
-	const uint8_t *s = p->buf;
+	const uint8_t *s = p->unit;
 	uint16_t kind = get_le16(s), type = get_le16(s + 2);
 	uint8_t phase = s[4], flags = s[5];
 	uint16_t reserved = get_le16(s + 6);
@@ -568,8 +590,8 @@ static int check_section_header(struct mig_parser *p)
 static int finish_section(struct mig_parser *p)
 {
 	size_t body = SEC_HDR + p->plen;
-	uint32_t crc = get_le32(p->buf + body);
-	uint32_t calc = mig_crc32c(0, p->buf, body);
+	uint32_t crc = get_le32(p->unit + body);
+	uint32_t calc = mig_crc32c(0, p->unit, body);
 	unsigned long long n = p->seq;
 	int ret;
 
@@ -586,7 +608,7 @@ static int finish_section(struct mig_parser *p)
 	if (p->fn) {
 		ret = p->fn(p->opaque, p->type,
 			    (enum uvfio_mig_phase)p->sec_phase,
-			    p->buf + SEC_HDR, p->plen);
+			    p->unit + SEC_HDR, p->plen);
 		if (ret)
 			return fail(p, ret < 0 ? ret : -EINVAL,
 				    "section %llu (type %u, %s, %zu bytes): "
@@ -594,12 +616,9 @@ static int finish_section(struct mig_parser *p)
 				    n, p->type, phase_name(p->sec_phase),
 				    p->plen, ret);
 	}
-	/* Don't keep a large section's buffer around. */
-	if (p->cap > (1u << 20)) {
-		free(p->buf);
-		p->buf = NULL;
-		p->cap = 0;
-	}
+	/* The buffer stays for the next section (of the same size, for
+	 * most devices): faulting in fresh pages for each one cost more
+	 * than the copy.  The parser lives for one session. */
 	p->stage = ST_SEC_HDR;
 	p->have = 0;
 	p->need = SEC_HDR;
@@ -623,6 +642,31 @@ static int advance(struct mig_parser *p)
 	}
 }
 
+/*
+ * A section that starts at @data: checked and handed over where it lies
+ * when it is all there (1 when done), else its header is taken and the
+ * rest is assembled as usual (0).
+ */
+static int feed_whole(struct mig_parser *p, const uint8_t *data, size_t len)
+{
+	int ret;
+
+	p->unit = data;
+	ret = check_section_header(p);
+	if (ret)
+		return ret;
+	if (len >= p->need) {
+		ret = finish_section(p);
+		return ret ? ret : 1;
+	}
+	if (reserve(p, SEC_HDR))
+		return fail(p, -ENOMEM, "out of memory for a %zu-byte unit",
+			    p->need);
+	memcpy(p->buf, data, SEC_HDR);
+	p->have = SEC_HDR;
+	return 0;
+}
+
 static int feed(struct mig_parser *p, const uint8_t *data, size_t len)
 {
 	while (len) {
@@ -633,6 +677,19 @@ static int feed(struct mig_parser *p, const uint8_t *data, size_t len)
 			return fail(p, -EINVAL,
 				    "%zu byte%s after the END section", len,
 				    len == 1 ? "" : "s");
+		/* Sections that arrive whole are not copied. */
+		if (p->stage == ST_SEC_HDR && !p->have && len >= SEC_HDR) {
+			size_t used;
+
+			ret = feed_whole(p, data, len);
+			if (ret < 0)
+				return ret;
+			/* finish_section() reset need: use the header's. */
+			used = ret ? SEC_HDR + p->plen + SEC_CRC : SEC_HDR;
+			data += used;
+			len -= used;
+			continue;
+		}
 		if (take > len)
 			take = len;
 		if (reserve(p, p->have + take))
@@ -659,6 +716,7 @@ static int feed(struct mig_parser *p, const uint8_t *data, size_t len)
 		}
 		if (p->have < p->need)
 			continue;
+		p->unit = p->buf;
 		ret = advance(p);
 		if (ret)
 			return ret;

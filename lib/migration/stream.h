@@ -43,6 +43,9 @@ int mig_buf_append(struct mig_buf *b, const void *data, size_t len);
 /* Writers: 0, -EINVAL (bad arguments, e.g. names too long) or -ENOMEM. */
 int mig_stream_put_header(struct mig_buf *b,
 			  const struct uvfio_mig_identity *id);
+int mig_stream_put_sectionv(struct mig_buf *b, uint32_t seq, uint16_t type,
+			    enum uvfio_mig_phase phase, const struct iovec *iov,
+			    unsigned int iovcnt);
 int mig_stream_put_section(struct mig_buf *b, uint32_t seq, uint16_t type,
 			   enum uvfio_mig_phase phase, const void *data,
 			   size_t len);

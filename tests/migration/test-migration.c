@@ -502,6 +502,163 @@ static void test_final_save_failure_is_error(void **state)
 	uvfio_device_destroy(dev);
 }
 
+/*
+ * A device whose FINAL save comes in parts: 16 bytes of its registers per
+ * call, each section a byte of offset then the bytes (gathered), the
+ * cursor saying where the next part starts.
+ */
+struct parts {
+	uint8_t regs[64], staged[64];
+	unsigned int calls;
+	unsigned int fail_at; /* the n-th call fails (1-based), 0 never */
+	bool empty_part;      /* MORE without writing anything */
+	bool more_in_initial;
+};
+
+static int parts_save(struct uvfio_device *dev, struct uvfio_mig_save *s,
+		      enum uvfio_mig_phase phase)
+{
+	struct parts *p = uvfio_device_priv(dev);
+	uint64_t *next = uvfio_mig_save_cursor(s);
+	uint8_t off = (uint8_t)*next;
+	struct iovec iov[2] = { { &off, 1 }, { p->regs + off, 16 } };
+	int ret;
+
+	if (++p->calls == p->fail_at)
+		return -ENOSPC;
+	if (phase != UVFIO_MIG_FINAL)
+		return p->more_in_initial ? UVFIO_MIG_SAVE_MORE : 0;
+	if (p->empty_part)
+		return UVFIO_MIG_SAVE_MORE;
+	ret = uvfio_mig_put_sectionv(s, 2, iov, 2);
+	if (ret)
+		return ret;
+	*next = off + 16u;
+	return *next < sizeof(p->regs) ? UVFIO_MIG_SAVE_MORE : 0;
+}
+
+static int parts_load(struct uvfio_device *dev, uint16_t type,
+		      enum uvfio_mig_phase phase, const void *data, size_t len)
+{
+	struct parts *p = uvfio_device_priv(dev);
+	const uint8_t *d = data;
+
+	(void)phase;
+	if (type != 2 || len != 17 || d[0] > sizeof(p->regs) - 16)
+		return -EINVAL;
+	memcpy(p->staged + d[0], d + 1, 16);
+	return 0;
+}
+
+static int parts_commit(struct uvfio_device *dev)
+{
+	struct parts *p = uvfio_device_priv(dev);
+
+	memcpy(p->regs, p->staged, sizeof(p->regs));
+	return 0;
+}
+
+static void parts_abort(struct uvfio_device *dev)
+{
+	(void)dev;
+}
+
+static int parts_arc(struct uvfio_device *dev, enum uvfio_device_mig_state from,
+		     enum uvfio_device_mig_state to)
+{
+	(void)dev, (void)from, (void)to;
+	return 0;
+}
+
+static const struct uvfio_migration_ops parts_ops = {
+	.flags = ALL_FLAGS,
+	.arc = parts_arc,
+	.save = parts_save,
+	.state_size = state_size,
+	.load_section = parts_load,
+	.load_commit = parts_commit,
+	.load_abort = parts_abort,
+};
+
+static struct uvfio_device *make_parts(struct parts *p)
+{
+	struct uvfio_device *dev = uvfio_device_new("parts", &dev_ops, p);
+
+	assert_int_equal(uvfio_migration_init(dev, &parts_ops, &id), 0);
+	assert_int_equal(uvfio_device_realize(dev), 0);
+	return dev;
+}
+
+/*
+ * The FINAL save in parts: one at the SET, the others as reads drain
+ * them; a session left half-read starts over; a failing or empty part
+ * fails every read from then on, never ending the stream early.
+ */
+static void test_final_save_in_parts(void **state)
+{
+	struct parts src = { .calls = 0 }, dst = { .calls = 0 };
+	struct uvfio_device *s = make_parts(&src), *d = make_parts(&dst);
+	uint8_t stream[1024], again[1024];
+	uint64_t session;
+	size_t len;
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		src.regs[i] = (uint8_t)(0x40 + i);
+	assert_int_equal(set_state(s, SC), 0);
+	assert_int_equal(src.calls, 1);
+	len = read_all(s, uvfio_migration_session(s), stream, sizeof(stream));
+	assert_int_equal(src.calls, 4);
+	assert_int_equal(set_state(d, RS), 0);
+	session = uvfio_migration_session(d);
+	assert_int_equal(uvfio_migration_write(d, session, stream, len),
+			 (ssize_t)len);
+	assert_int_equal(set_state(d, R), 0);
+	assert_memory_equal(dst.regs, src.regs, sizeof(src.regs));
+
+	/* Left after one part: the next session saves from the start. */
+	assert_int_equal(set_state(s, S), 0);
+	assert_int_equal(set_state(s, SC), 0);
+	assert_int_equal(uvfio_migration_read(s, uvfio_migration_session(s),
+					      again, 10),
+			 10);
+	assert_int_equal(set_state(s, S), 0);
+	assert_int_equal(set_state(s, SC), 0);
+	assert_int_equal(read_all(s, uvfio_migration_session(s), again,
+				  sizeof(again)),
+			 len);
+	assert_memory_equal(again, stream, len);
+
+	/* The third part fails: so does every read after it. */
+	assert_int_equal(set_state(s, S), 0);
+	src.calls = 0;
+	src.fail_at = 3;
+	assert_int_equal(set_state(s, SC), 0);
+	session = uvfio_migration_session(s);
+	assert_true(read_all(s, session, again, sizeof(again)) < len);
+	assert_int_equal(uvfio_migration_read(s, session, again, 16), -ENOSPC);
+	assert_int_equal(uvfio_migration_read(s, session, again, 1), -ENOSPC);
+	assert_int_equal(uvfio_migration_state(s), SC);
+
+	/* A part that writes nothing. */
+	assert_int_equal(set_state(s, S), 0);
+	src.fail_at = 0;
+	src.empty_part = true;
+	assert_int_equal(set_state(s, SC), 0);
+	session = uvfio_migration_session(s);
+	read_all(s, session, again, sizeof(again));
+	assert_int_equal(uvfio_migration_read(s, session, again, 16), -EIO);
+
+	/* Pre-copy phases are whole. */
+	assert_int_equal(set_state(s, S), 0);
+	src.empty_part = false;
+	src.more_in_initial = true;
+	assert_int_equal(set_state(s, PC), -EINVAL);
+	assert_int_equal(uvfio_migration_session(s), 0);
+	uvfio_device_destroy(s);
+	uvfio_device_destroy(d);
+}
+
 /* Save from one device, load into another: commit only a whole stream. */
 static void test_load(void **state)
 {
@@ -862,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_precopy_without_p2p),
 		cmocka_unit_test(test_final_save_failure_is_error),
+		cmocka_unit_test(test_final_save_in_parts),
 		cmocka_unit_test(test_other_identity_refused),
 		cmocka_unit_test(test_init_checks),
 		cmocka_unit_test(test_raw_save),

@@ -357,6 +357,31 @@ static void test_section_layout(void **state)
 	assert_int_equal(get32(m.data + sizeof(want)), 0x4736ad57);
 	mig_buf_release(&m);
 
+	/* Gathered from pieces, empty ones included: the same bytes. */
+	{
+		struct iovec iov[4] = { { "a", 1 }, { NULL, 0 }, { "bc", 2 } };
+
+		mig_buf_init(&m);
+		assert_int_equal(mig_stream_put_sectionv(
+					 &m, 5, 0x107, UVFIO_MIG_DIRTY, iov, 3),
+				 0);
+		assert_int_equal(mig_buf_pending(&m), sizeof(want) + 4);
+		assert_memory_equal(m.data, want, sizeof(want));
+		assert_int_equal(get32(m.data + sizeof(want)), 0x4736ad57);
+		mig_buf_release(&m);
+		/* Pieces over the maximum together, or a missing one. */
+		iov[0] = (struct iovec){ (void *)want, UVFIO_MIG_SECTION_MAX };
+		iov[1] = (struct iovec){ "x", 1 };
+		assert_int_equal(mig_stream_put_sectionv(
+					 &m, 0, 1, UVFIO_MIG_FINAL, iov, 2),
+				 -EINVAL);
+		iov[0] = (struct iovec){ NULL, 1 };
+		assert_int_equal(mig_stream_put_sectionv(
+					 &m, 0, 1, UVFIO_MIG_FINAL, iov, 1),
+				 -EINVAL);
+		assert_int_equal(mig_buf_pending(&m), 0);
+	}
+
 	assert_int_equal(mig_stream_put_end(&m, 6), 0);
 	assert_int_equal(mig_buf_pending(&m), sizeof(end) + 4);
 	assert_memory_equal(m.data, end, sizeof(end));
