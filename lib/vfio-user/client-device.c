@@ -264,37 +264,54 @@ ssize_t vu_region_read(struct uvfio_client *pub, uint32_t index,
 	return (ssize_t)len;
 }
 
+/* Posted: sent from @buf as it is, no reply waited for. */
+static int post_write(struct vu_client *c, uint32_t index, uint64_t offset,
+		      const void *buf, size_t n)
+{
+	struct vfu_header hdr = {
+		.command = VFU_CMD_REGION_WRITE,
+		.flags = VFU_FLAGS_NO_REPLY,
+	};
+	struct vfu_region_access head = { .offset = offset,
+					  .region = index,
+					  .count = (uint32_t)n };
+	struct iovec pieces[2] = { { &head, sizeof(head) },
+				   { (void *)buf, n } };
+	int ret;
+
+	pthread_mutex_lock(&c->lock);
+	hdr.msg_id = c->next_id++;
+	ret = vfu_sendv_until(c->sock, &hdr, pieces, 2, NULL, 0,
+			      vfu_deadline(c->timeout_ms), NULL);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
 static ssize_t region_write(struct vu_client *c, uint32_t index,
 			    uint64_t offset, const void *buf, size_t len,
 			    bool posted)
 {
 	size_t chunk = c->caps.max_data_xfer_size;
-	struct vfu_region_access *req;
+	struct vfu_region_access *req = NULL;
 	size_t done;
 	int ret = 0;
 
-	req = malloc(sizeof(*req) + (len < chunk ? len : chunk));
-	if (!req)
-		return -ENOMEM;
+	if (!posted) {
+		req = malloc(sizeof(*req) + (len < chunk ? len : chunk));
+		if (!req)
+			return -ENOMEM;
+	}
 	for (done = 0; done < len && !ret;) {
 		size_t n = len - done < chunk ? len - done : chunk;
 
-		req->offset = offset + done;
-		req->region = index;
-		req->count = (uint32_t)n;
-		memcpy(req->data, (const uint8_t *)buf + done, n);
 		if (posted) {
-			struct vfu_header hdr = {
-				.command = VFU_CMD_REGION_WRITE,
-				.flags = VFU_FLAGS_NO_REPLY,
-			};
-
-			pthread_mutex_lock(&c->lock);
-			hdr.msg_id = c->next_id++;
-			ret = vfu_send(c->sock, &hdr, req, sizeof(*req) + n,
-				       NULL, 0, c->timeout_ms);
-			pthread_mutex_unlock(&c->lock);
+			ret = post_write(c, index, offset + done,
+					 (const uint8_t *)buf + done, n);
 		} else {
+			req->offset = offset + done;
+			req->region = index;
+			req->count = (uint32_t)n;
+			memcpy(req->data, (const uint8_t *)buf + done, n);
 			ret = transact(c, VFU_CMD_REGION_WRITE, req,
 				       sizeof(*req) + n, NULL, 0, NULL);
 		}

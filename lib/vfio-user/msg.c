@@ -111,17 +111,33 @@ int vfu_send_until(int sock, struct vfu_header *hdr, const void *payload,
 		   size_t len, const int *fds, unsigned int nr_fds,
 		   int64_t deadline, size_t *sent)
 {
-	struct iovec vec[2] = {
-		{ .iov_base = hdr, .iov_len = sizeof(*hdr) },
-		{ .iov_base = (void *)payload, .iov_len = len },
-	};
+	struct iovec piece = { .iov_base = (void *)payload, .iov_len = len };
+
+	return vfu_sendv_until(sock, hdr, &piece, 1, fds, nr_fds, deadline,
+			       sent);
+}
+
+int vfu_sendv_until(int sock, struct vfu_header *hdr,
+		    const struct iovec *payload, unsigned int nr_pieces,
+		    const int *fds, unsigned int nr_fds, int64_t deadline,
+		    size_t *sent)
+{
+	struct iovec vec[1 + VFU_SEND_PIECES_MAX];
 	struct iovec *iov = vec;
-	unsigned int iovcnt = len ? 2 : 1;
-	size_t total = sizeof(*hdr) + len, done = 0;
+	unsigned int iovcnt = 1;
+	size_t total = sizeof(*hdr), done = 0;
 	int ret = 0;
 
 	if (sent)
 		*sent = 0;
+	if (nr_pieces > VFU_SEND_PIECES_MAX)
+		return -EINVAL;
+	vec[0] = (struct iovec){ .iov_base = hdr, .iov_len = sizeof(*hdr) };
+	for (unsigned int i = 0; i < nr_pieces; i++) {
+		if (payload[i].iov_len)
+			vec[iovcnt++] = payload[i];
+		total += payload[i].iov_len;
+	}
 	if (nr_fds > VFU_MAX_FDS || total > UINT32_MAX)
 		return -EINVAL;
 	hdr->msg_size = (uint32_t)total;

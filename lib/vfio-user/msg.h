@@ -42,6 +42,13 @@ int vfu_send_until(int sock, struct vfu_header *hdr, const void *payload,
 		   size_t len, const int *fds, unsigned int nr_fds,
 		   int64_t deadline, size_t *sent);
 
+/* The same with the payload gathered from @nr_pieces (at most 4) pieces. */
+#define VFU_SEND_PIECES_MAX 4
+int vfu_sendv_until(int sock, struct vfu_header *hdr,
+		    const struct iovec *payload, unsigned int nr_pieces,
+		    const int *fds, unsigned int nr_fds, int64_t deadline,
+		    size_t *sent);
+
 /*
  * One non-blocking sendmsg() of @iov, @nr_fds descriptors attached: the
  * bytes sent (0 if the socket is full), or a negative errno.

@@ -91,9 +91,11 @@ static int dma_round_trip(struct vfu_conn *c, int sock, uint64_t iova,
 	uint16_t cmd = is_write ? VFU_CMD_DMA_WRITE : VFU_CMD_DMA_READ;
 	struct vfu_header hdr = { .msg_id = c->next_id++, .command = cmd };
 	int64_t deadline = vfu_deadline(c->ep->srv->opts.msg_timeout_ms);
-	size_t req_len = sizeof(struct vfu_dma_rw) + (is_write ? len : 0);
+	struct vfu_dma_rw req = { .address = iova, .count = len };
+	/* A write's data goes from @buf, not through a copy. */
+	struct iovec pieces[2] = { { &req, sizeof(req) },
+				   { buf, is_write ? len : 0 } };
 	bool twin = sock != c->sock;
-	struct vfu_dma_rw *req;
 	struct vfu_rx rx;
 	size_t sent;
 	int ret;
@@ -104,16 +106,7 @@ static int dma_round_trip(struct vfu_conn *c, int sock, uint64_t iova,
 		if (ret)
 			goto out;
 	}
-	req = malloc(req_len);
-	if (!req)
-		return -ENOMEM;
-	req->address = iova;
-	req->count = len;
-	if (is_write)
-		memcpy(req->data, buf, len);
-	ret = vfu_send_until(sock, &hdr, req, req_len, NULL, 0, deadline,
-			     &sent);
-	free(req);
+	ret = vfu_sendv_until(sock, &hdr, pieces, 2, NULL, 0, deadline, &sent);
 	if (ret) {
 		if (sent)
 			stream_broken(c, twin, "DMA request cut short");
