@@ -14,7 +14,10 @@
  *     copy the whole state inside the server (the source's save, the
  *     destination's commit).
  *   floor: the same number of bytes streamed through a socketpair from
- *     this process to a child process, in 1 MiB writes.
+ *     this process to a child process, in 1 MiB writes; and relayed, as
+ *     a VMM relays them: from a child to this process and on to another
+ *     child, 1 MiB at a time (the two hops any migration through the VMM
+ *     makes).
  *   downtime: a ram of --downtime-size bytes (default 64M) in pre-copy;
  *     before each of --iterations pre-copy rounds ends, 1% of its pages
  *     are dirtied with region writes (evenly spread); then stop-copy.
@@ -158,6 +161,98 @@ static double floor_stream(uint64_t bytes, int peer_cpu)
 	t = now_ns() - t;
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
+	return t / 1e9;
+}
+
+/*
+ * Seconds to relay @bytes as a VMM relays migration data: a process on
+ * @peer_cpu streams them in XFER writes to this one, which reads each
+ * XFER and writes it on to a second process on @peer_cpu (two hops).
+ */
+static double floor_relay(uint64_t bytes, int peer_cpu)
+{
+	static uint8_t buf[XFER];
+	int in[2], out[2];
+	pid_t pid[2];
+	double t;
+	char ack;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, in) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, out))
+		die("socketpair", errno);
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			die("fork", errno);
+		if (pid[i])
+			continue;
+		pin(peer_cpu);
+		if (i == 0) { /* the source: waits for "go", then streams */
+			memset(buf, 0x5a, sizeof(buf));
+			if (read(in[1], &ack, 1) != 1)
+				_exit(1);
+			for (uint64_t done = 0; done < bytes;) {
+				size_t n = bytes - done < XFER ?
+						   (size_t)(bytes - done) :
+						   XFER;
+				ssize_t w = write(in[1], buf, n);
+
+				if (w <= 0)
+					_exit(1);
+				done += (uint64_t)w;
+			}
+		} else { /* the destination: reads all, then acks */
+			uint64_t left = bytes;
+
+			if (write(out[1], "r", 1) != 1)
+				_exit(1);
+			while (left) {
+				ssize_t n = read(out[1], buf, sizeof(buf));
+
+				if (n <= 0)
+					_exit(1);
+				left -= (uint64_t)n;
+			}
+			if (write(out[1], "k", 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	if (read(out[0], &ack, 1) != 1)
+		die("relay reader", EPIPE);
+	t = now_ns();
+	if (write(in[0], "g", 1) != 1)
+		die("relay source", EPIPE);
+	for (uint64_t done = 0; done < bytes;) {
+		size_t want = bytes - done < XFER ? (size_t)(bytes - done) :
+						    XFER;
+		size_t got = 0;
+
+		while (got < want) {
+			ssize_t n = read(in[0], buf + got, want - got);
+
+			if (n <= 0)
+				die("relay read", errno);
+			got += (size_t)n;
+		}
+		for (size_t w = 0; w < got;) {
+			ssize_t n = write(out[0], buf + w, got - w);
+
+			if (n <= 0)
+				die("relay write", errno);
+			w += (size_t)n;
+		}
+		done += got;
+	}
+	if (read(out[0], &ack, 1) != 1)
+		die("relay reader", EPIPE);
+	t = now_ns() - t;
+	for (int i = 0; i < 2; i++)
+		waitpid(pid[i], NULL, 0);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
 	return t / 1e9;
 }
 
@@ -369,7 +464,7 @@ static void close_dev(struct dev *d)
 
 struct results {
 	struct figure sc_gbps, sc_xfer_gbps, sc_save_ms, sc_commit_ms;
-	struct figure floor_gbps;
+	struct figure floor_gbps, relay_gbps;
 	struct figure dt_ms, dt_floor_ms, dt_dirty_floor_ms;
 	uint64_t sc_bytes, dt_stop_bytes, dt_precopy_bytes, dt_dirtied;
 };
@@ -396,6 +491,8 @@ static void run_placement(const struct opts *o, int peer_cpu, struct results *r)
 		double floor_s, floor_dt_s;
 
 		floor_s = floor_stream(o->size, peer_cpu);
+		add(&r->relay_gbps,
+		    o->size / floor_relay(o->size, peer_cpu) / 1e9);
 		touch(&d[BIG_SRC], (uint64_t)rep + 1);
 		migrate_stop_copy(&d[BIG_SRC], &d[BIG_DST], buf, &sc);
 		add(&r->floor_gbps, sc.bytes / floor_s / 1e9);
@@ -449,6 +546,9 @@ static void report(const struct opts *o, int cross, struct results *r)
 	snprintf(name, sizeof(name), "STOP_COPY %.0f MiB, SET to dst RUNNING",
 		 mib(o->size));
 	bench_row(name, &r->sc_gbps, &r->floor_gbps, "GB/s", false);
+	snprintf(name, sizeof(name), "STOP_COPY %.0f MiB vs a raw relay",
+		 mib(o->size));
+	bench_row(name, &r->sc_gbps, &r->relay_gbps, "GB/s", false);
 	snprintf(name, sizeof(name), "STOP_COPY %.0f MiB, SET to last write",
 		 mib(o->size));
 	bench_row(name, &r->sc_xfer_gbps, &r->floor_gbps, "GB/s", false);
@@ -462,7 +562,10 @@ static void report(const struct opts *o, int cross, struct results *r)
 	bench_row("  the dirtied pages alone (1%)", NULL, &r->dt_dirty_floor_ms,
 		  "ms", true);
 	printf("\nFloor: the same bytes streamed through a socketpair to a "
-	       "process on CPU %d in 1 MiB writes, in each repetition.  "
+	       "process on CPU %d in 1 MiB writes, in each repetition.  The "
+	       "relay's: the same bytes from a process to this one and on to "
+	       "a third, 1 MiB at a time, as a VMM relays them (two hops, "
+	       "where a migration through the VMM cannot do with fewer).  "
 	       "Downtime's floor is the stream time of what its stop-copy "
 	       "sent; the row below it, of the dirtied pages alone (what "
 	       "downtime approaches once ram tracks dirty pages).\n",

@@ -76,7 +76,13 @@ struct reply {
 	int fd;	    /* first descriptor received, or -1 */
 };
 
-/* client.c: one request and its reply, serialized on the handle. */
+/*
+ * client.c: one request and its reply, serialized on the handle; the
+ * request in one buffer, or gathered from up to VFU_SEND_PIECES_MAX.
+ */
+int transactv(struct vu_client *c, uint16_t cmd, const struct iovec *req,
+	      unsigned int nr_pieces, const int *fds, unsigned int nr_fds,
+	      struct reply *out);
 int transact(struct vu_client *c, uint16_t cmd, const void *req, size_t req_len,
 	     const int *fds, unsigned int nr_fds, struct reply *out);
 

@@ -58,23 +58,22 @@ ssize_t vu_mig_write(struct uvfio_client *pub, const void *buf, size_t len)
 {
 	struct vu_client *c = to_vu(pub);
 	size_t max = c->caps.max_data_xfer_size, done = 0;
-	struct vfu_mig_data *req;
 	int ret = 0;
 
-	req = malloc(sizeof(*req) + (len < max ? len : max));
-	if (!req)
-		return -ENOMEM;
 	while (done < len && !ret) {
 		size_t n = len - done < max ? len - done : max;
+		struct vfu_mig_data head = { .argsz = sizeof(head),
+					     .size = (uint32_t)n };
+		/* The data goes from @buf as it is. */
+		struct iovec req[2] = {
+			{ &head, sizeof(head) },
+			{ (uint8_t *)(uintptr_t)buf + done, n },
+		};
 
-		req->argsz = (uint32_t)sizeof(*req);
-		req->size = (uint32_t)n;
-		memcpy(req->data, (const uint8_t *)buf + done, n);
-		ret = transact(c, VFU_CMD_MIG_DATA_WRITE, req, sizeof(*req) + n,
-			       NULL, 0, NULL);
+		ret = transactv(c, VFU_CMD_MIG_DATA_WRITE, req, 2, NULL, 0,
+				NULL);
 		done += n;
 	}
-	free(req);
 	return ret ? ret : (ssize_t)len;
 }
 

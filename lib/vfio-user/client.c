@@ -39,8 +39,9 @@ static void copy_reply(struct reply *out, const uint8_t *p, size_t len)
  * the whole request: whatever else the server sends meanwhile (its DMA
  * requests, stale replies) does not extend it.
  */
-static int transact_locked(struct vu_client *c, uint16_t cmd, const void *req,
-			   size_t req_len, const int *fds, unsigned int nr_fds,
+static int transact_locked(struct vu_client *c, uint16_t cmd,
+			   const struct iovec *req, unsigned int nr_pieces,
+			   const int *fds, unsigned int nr_fds,
 			   struct reply *out)
 {
 	struct vfu_header hdr = { .msg_id = c->next_id++, .command = cmd };
@@ -48,8 +49,8 @@ static int transact_locked(struct vu_client *c, uint16_t cmd, const void *req,
 	struct vfu_rx *rx = &c->rx;
 	int ret;
 
-	ret = vfu_send_until(c->sock, &hdr, req, req_len, fds, nr_fds, deadline,
-			     NULL);
+	ret = vfu_sendv_until(c->sock, &hdr, req, nr_pieces, fds, nr_fds,
+			      deadline, NULL);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -86,15 +87,24 @@ static int transact_locked(struct vu_client *c, uint16_t cmd, const void *req,
 	return ret;
 }
 
-int transact(struct vu_client *c, uint16_t cmd, const void *req, size_t req_len,
-	     const int *fds, unsigned int nr_fds, struct reply *out)
+int transactv(struct vu_client *c, uint16_t cmd, const struct iovec *req,
+	      unsigned int nr_pieces, const int *fds, unsigned int nr_fds,
+	      struct reply *out)
 {
 	int ret;
 
 	pthread_mutex_lock(&c->lock);
-	ret = transact_locked(c, cmd, req, req_len, fds, nr_fds, out);
+	ret = transact_locked(c, cmd, req, nr_pieces, fds, nr_fds, out);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
+}
+
+int transact(struct vu_client *c, uint16_t cmd, const void *req, size_t req_len,
+	     const int *fds, unsigned int nr_fds, struct reply *out)
+{
+	struct iovec piece = { .iov_base = (void *)req, .iov_len = req_len };
+
+	return transactv(c, cmd, &piece, 1, fds, nr_fds, out);
 }
 
 /* ---- open and negotiate ---- */
