@@ -415,6 +415,89 @@ static void test_twin_dma_during_disconnect(void **state)
 	assert_device_serves(f);
 }
 
+struct dev_dma_big {
+	struct uvfio_dma *dma;
+	uint8_t *src;
+	size_t len;
+	int ret;
+};
+
+static void *dev_dma_write_big(void *arg)
+{
+	struct dev_dma_big *d = arg;
+
+	d->ret = uvfio_dma_write(d->dma, 0x100000, d->src, d->len);
+	return NULL;
+}
+
+/*
+ * On the twin socket a large DMA keeps several requests in flight: the
+ * client sees four 1 MiB DMA_WRITEs before it answers any, then the rest
+ * as it answers, in order, each at its address with its bytes.
+ */
+static void test_twin_dma_requests_in_flight(void **state)
+{
+	struct testdev_pair *f = *state;
+	const size_t len = 5 * MIB + 100;
+	struct dev_dma_big d = { .dma = uvfio_device_dma(f->dev[0]),
+				 .len = len };
+	uint16_t ids[6];
+	struct vfu_rx rx;
+	pthread_t t;
+	int s, twin;
+
+	d.src = malloc(len);
+	assert_non_null(d.src);
+	for (size_t i = 0; i < len; i++)
+		d.src[i] = (uint8_t)(i * 13 + (i >> 20));
+	server_up(f, 10000);
+	s = raw_connect(f->path[0]);
+	assert_int_equal(raw_negotiate(s, RAW_TWIN_CAPS, &twin), 0);
+	assert_int_equal(raw_dma_map(s, 2, 0x100000, 8 * MIB, -1, 0), 0);
+	assert_int_equal(pthread_create(&t, NULL, dev_dma_write_big, &d), 0);
+	vfu_rx_init(&rx);
+	for (unsigned int k = 0; k < 6; k++) {
+		size_t n = k < 5 ? MIB : 100;
+		struct vfu_dma_rw req;
+
+		/* The fifth comes only once the first is answered. */
+		if (k >= 4) {
+			struct vfu_header h = { .msg_id = ids[k - 4],
+						.command = VFU_CMD_DMA_WRITE,
+						.flags = VFU_FLAGS_TYPE_REPLY };
+
+			assert_int_equal(vfu_send(twin, &h, NULL, 0, NULL, 0,
+						  RAW_TIMEOUT_MS),
+					 0);
+		}
+		assert_int_equal(raw_recv(twin, &rx, RAW_TIMEOUT_MS), 1);
+		assert_int_equal(rx.hdr.command, VFU_CMD_DMA_WRITE);
+		assert_int_equal(rx.payload_len, sizeof(req) + n);
+		memcpy(&req, rx.payload, sizeof(req));
+		assert_int_equal(req.address, 0x100000 + k * MIB);
+		assert_int_equal(req.count, n);
+		assert_memory_equal(rx.payload + sizeof(req), d.src + k * MIB,
+				    n);
+		ids[k] = rx.hdr.msg_id;
+		vfu_rx_reset(&rx);
+	}
+	for (unsigned int k = 2; k < 6; k++) {
+		struct vfu_header h = { .msg_id = ids[k],
+					.command = VFU_CMD_DMA_WRITE,
+					.flags = VFU_FLAGS_TYPE_REPLY };
+
+		assert_int_equal(vfu_send(twin, &h, NULL, 0, NULL, 0,
+					  RAW_TIMEOUT_MS),
+				 0);
+	}
+	assert_true(join_within(t, 5000));
+	assert_int_equal(d.ret, 0);
+	vfu_rx_release(&rx);
+	close(twin);
+	close(s);
+	free(d.src);
+}
+
 struct twin_peer {
 	int twin;
 	unsigned long answered;
@@ -700,6 +783,7 @@ int main(void)
 		T(test_dma_request_cut_short),
 		T(test_twin_dma_during_disconnect),
 		T(test_twin_dma_stream_during_disconnect),
+		T(test_twin_dma_requests_in_flight),
 		T(test_dma_chunks_bounded_by_server),
 		T(test_tiny_transfers_refused),
 		T(test_guest_memory_must_be_sealed),
