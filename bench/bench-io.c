@@ -3,7 +3,7 @@
  * bench-io: a device served from this process, its 1 MiB BAR trapping the
  * first page and mmappable beyond it (a sparse area), reached by clients:
  *
- *   sparse-mmapped BAR: 4-byte stores and 1 MiB copies through the
+ *   sparse-mmapped BAR: 4-byte stores and copies of the area through the
  *       client's mapping of the area, against the same into the process's
  *       own memory: memory speed is the floor, as no access is a message.
  *   DMA through messages: the device writes 64 MiB into client memory
@@ -152,11 +152,12 @@ static void sparse_bar(int reps, struct served *s)
 		add(&cp_floor, copy_rate(own, src, AREA));
 	}
 	/* What went through the mapping is the device's memory. */
-	if (memcmp(uvfio_region_memory(s->dev, 0) + TRAPPED, src, AREA))
+	if (memcmp((uint8_t *)uvfio_region_memory(s->dev, 0) + TRAPPED, src,
+		   AREA))
 		die("BAR contents", EIO);
 	bench_row("sparse-mmapped BAR: 4-byte stores", &st, &st_floor, "M/s",
 		  false);
-	bench_row("sparse-mmapped BAR: 1 MiB copies", &cp, &cp_floor, "GB/s",
+	bench_row("sparse-mmapped BAR: 1020 KiB copies", &cp, &cp_floor, "GB/s",
 		  false);
 	munmap(bar, AREA);
 	uvfio_client_close(c);
@@ -203,6 +204,7 @@ static double raw_stream(int peer_cpu, const uint8_t *src)
 	if (!pid) {
 		uint8_t *dst = malloc(DMA_SIZE);
 
+		close(sv[0]);
 		pin(peer_cpu);
 		if (!dst)
 			_exit(1);
@@ -212,6 +214,7 @@ static double raw_stream(int peer_cpu, const uint8_t *src)
 		write_all(sv[1], "a", 1);
 		_exit(0);
 	}
+	close(sv[1]); /* a reader that dies shows as EOF */
 	read_all(sv[0], &ack, 1);
 	t = now_ns();
 	for (size_t off = 0; off < DMA_SIZE; off += CHUNK)
@@ -220,13 +223,14 @@ static double raw_stream(int peer_cpu, const uint8_t *src)
 	t = now_ns() - t;
 	waitpid(pid, NULL, 0);
 	close(sv[0]);
-	close(sv[1]);
 	return DMA_SIZE / t;
 }
 
 /*
  * A client in another process maps DMA_SIZE bytes of its memory without a
  * descriptor, with a twin socket, and waits; the device then writes it.
+ * The child is forked while the server's thread runs: it uses only malloc
+ * (fork-safe in glibc) and a client of its own, nothing of the server.
  */
 static void dma_messages(int reps, int peer_cpu, struct served *s)
 {
@@ -247,6 +251,8 @@ static void dma_messages(int reps, int peer_cpu, struct served *s)
 		struct uvfio_client *c;
 		uint8_t *mem = malloc(DMA_SIZE);
 
+		close(ready[0]);
+		close(done[1]);
 		pin(peer_cpu);
 		c = uvfio_client_open(s->path, &opts);
 		if (!c || !mem)
@@ -264,6 +270,9 @@ static void dma_messages(int reps, int peer_cpu, struct served *s)
 		uvfio_client_close(c);
 		_exit(0);
 	}
+	/* A client that dies shows as EOF. */
+	close(ready[1]);
+	close(done[0]);
 	read_all(ready[0], &x, 1);
 	for (int rep = 0; rep < reps; rep++) {
 		double t = now_ns();
@@ -282,8 +291,6 @@ static void dma_messages(int reps, int peer_cpu, struct served *s)
 		die("DMA contents", EIO);
 	bench_row("DMA through messages, 64 MiB", &u, &f, "GB/s", false);
 	close(ready[0]);
-	close(ready[1]);
-	close(done[0]);
 	close(done[1]);
 	free(src);
 }

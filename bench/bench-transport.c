@@ -217,6 +217,7 @@ static double write_multi_rate(struct uvfio_client *c, int writes)
 		batch[i].offset = 4 * i;
 		memcpy(batch[i].data, &i, 4);
 	}
+	writes -= writes % 200;
 	t = now_ns();
 	for (int i = 0; i < writes; i += 200)
 		if (uvfio_client_region_write_multi(c, batch, 200))

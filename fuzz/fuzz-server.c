@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vfu_conn *c;
-	int sv[2];
+	int sv[2], ret;
 
 	if (!dev)
 		init();
@@ -92,8 +92,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = vfu_conn_new(&ep, sv[0]);
 	if (!c)
 		abort();
-	while (vfu_conn_process(c) > 0)
+	do {
+		/* All the input is there, readable to its end: as epoll
+		 * would tell the server. */
+		vfu_reader_rearm(&c->reader);
+		ret = vfu_conn_process(c);
 		drain(sv[1]);
+	} while (ret > 0);
 	vfu_conn_free(c);
 	drain(sv[1]);
 	close(sv[1]);

@@ -75,7 +75,8 @@ void command_help(const struct command *cmd)
 	printf("  -h, --help         print this text and exit\n");
 }
 
-static void vreport(const struct command *cmd, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+vreport(const struct command *cmd, const char *fmt, va_list ap)
 {
 	fputs("uvfioctl: ", stderr);
 	if (cmd)

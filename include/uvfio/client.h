@@ -139,8 +139,9 @@ struct uvfio_region_write {
  * Posted writes (as uvfio_client_region_write_posted()), performed in
  * order.  Over vfio-user, with a server that accepts write_multiple, they
  * go as REGION_WRITE_MULTI messages of up to 200 writes, as QEMU batches
- * them; otherwise one message, or one pwrite() on the kernel backend, per
- * write.  Returns 0, -EINVAL (nothing written) if an entry's length is not
+ * them (a write the device refuses drops the rest of its message, with
+ * no reply to say so); otherwise one message, or one pwrite() on the
+ * kernel backend, per write.  Returns 0, -EINVAL (nothing written) if an entry's length is not
  * 1 to 8, or the error of sending.
  */
 UVFIO_API int

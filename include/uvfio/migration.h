@@ -69,13 +69,18 @@ UVFIO_API int uvfio_mig_put_sectionv(struct uvfio_mig_save *s, uint16_t type,
  * What ops->save returns after writing part of a FINAL save, to be called
  * again when the reader has taken what is pending: a large state is then
  * never held whole in a buffer.  The device is stopped (STOP_COPY) from
- * the first call to the last, so the parts are of one state.
+ * the first call to the last, so the parts are of one state as long as
+ * the user changes nothing either, as the uAPI asks of a stopped device
+ * (a VMM's vCPUs are stopped by then): a region write or a store through
+ * an mmap during STOP_COPY may or may not be in the stream.  A session
+ * can end between parts (a state change, a reset) without the device
+ * being told: the parts keep no state but the cursor.
  */
 #define UVFIO_MIG_SAVE_MORE 1
 
 /*
  * A value of the device's own kept across the calls of one FINAL save
- * (where the next part starts): 0 at the first call of a session.
+ * (where the next part starts): 0 at its first call.
  */
 UVFIO_API uint64_t *uvfio_mig_save_cursor(struct uvfio_mig_save *s);
 
@@ -128,7 +133,9 @@ struct uvfio_migration_ops {
 	/*
 	 * Stage one section (framing and CRC already checked): validate every
 	 * value, change nothing the guest can see.  Return 0 or a negative
-	 * errno (the load fails and is aborted).
+	 * errno (the load fails and is aborted).  @data is valid for the
+	 * call only and has no particular alignment: it may lie in the
+	 * transport's own buffer.
 	 */
 	int (*load_section)(struct uvfio_device *dev, uint16_t type,
 			    enum uvfio_mig_phase phase, const void *data,

@@ -154,7 +154,12 @@ static void session_begin(struct uvfio_migration *m)
 /* The FINAL save, or its next part, and END after the last. */
 static int save_final(struct uvfio_migration *m)
 {
-	int ret = save_phase(m, UVFIO_MIG_FINAL);
+	int ret;
+
+	/* The first part starts the cursor at 0, whatever pre-copy did. */
+	if (!m->more)
+		m->cursor = 0;
+	ret = save_phase(m, UVFIO_MIG_FINAL);
 
 	m->more = ret == UVFIO_MIG_SAVE_MORE;
 	if (m->more)

@@ -616,9 +616,10 @@ static int finish_section(struct mig_parser *p)
 				    n, p->type, phase_name(p->sec_phase),
 				    p->plen, ret);
 	}
-	/* The buffer stays for the next section (of the same size, for
-	 * most devices): faulting in fresh pages for each one cost more
-	 * than the copy.  The parser lives for one session. */
+	/* The buffer (sections that came in pieces) stays for the next
+	 * one, of the same size for most devices: faulting in fresh pages
+	 * for each cost more than the copy.  At most the largest section,
+	 * for one session: the parser's life. */
 	p->stage = ST_SEC_HDR;
 	p->have = 0;
 	p->need = SEC_HDR;

@@ -281,8 +281,8 @@ static int post_write(struct vu_client *c, uint32_t index, uint64_t offset,
 
 	pthread_mutex_lock(&c->lock);
 	hdr.msg_id = c->next_id++;
-	ret = vfu_sendv_until(c->sock, &hdr, pieces, 2, NULL, 0,
-			      vfu_deadline(c->timeout_ms), NULL);
+	ret = send_locked(c, &hdr, pieces, 2, NULL, 0,
+			  vfu_deadline(c->timeout_ms));
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -357,6 +357,7 @@ int vu_region_write_multi(struct uvfio_client *pub,
 		uint64_t n = nr - done < VFU_WRITE_MULTI_MAX ?
 				     nr - done :
 				     VFU_WRITE_MULTI_MAX;
+		struct iovec piece = { msg, sizeof(n) + n * entry };
 
 		memcpy(msg, &n, sizeof(n));
 		for (uint64_t i = 0; i < n; i++) {
@@ -372,8 +373,8 @@ int vu_region_write_multi(struct uvfio_client *pub,
 		}
 		pthread_mutex_lock(&c->lock);
 		hdr.msg_id = c->next_id++;
-		ret = vfu_send(c->sock, &hdr, msg, sizeof(n) + n * entry, NULL,
-			       0, c->timeout_ms);
+		ret = send_locked(c, &hdr, &piece, 1, NULL, 0,
+				  vfu_deadline(c->timeout_ms));
 		pthread_mutex_unlock(&c->lock);
 		done += (unsigned int)n;
 	}

@@ -41,6 +41,7 @@ struct vu_client {
 	uint16_t next_id;
 	struct vfu_reader reader; /* of sock, with read-ahead, under lock */
 	struct vfu_rx rx;	  /* replies, under lock: one buffer for all */
+	bool broken; /* under lock: a message was cut, the stream is lost */
 	struct uvfio_client_caps caps;
 	struct client_region region[MAX_REGIONS];
 
@@ -77,7 +78,14 @@ struct reply {
 };
 
 /*
- * client.c: one request and its reply, serialized on the handle; the
+ * client.c: send one message, c->lock held: -EPIPE once a message was cut
+ * short either way.
+ */
+int send_locked(struct vu_client *c, struct vfu_header *hdr,
+		const struct iovec *req, unsigned int nr_pieces, const int *fds,
+		unsigned int nr_fds, int64_t deadline);
+/*
+ * One request and its reply, serialized on the handle; the
  * request in one buffer, or gathered from up to VFU_SEND_PIECES_MAX.
  */
 int transactv(struct vu_client *c, uint16_t cmd, const struct iovec *req,

@@ -39,6 +39,23 @@ static void copy_reply(struct reply *out, const uint8_t *p, size_t len)
  * the whole request: whatever else the server sends meanwhile (its DMA
  * requests, stale replies) does not extend it.
  */
+int send_locked(struct vu_client *c, struct vfu_header *hdr,
+		const struct iovec *req, unsigned int nr_pieces, const int *fds,
+		unsigned int nr_fds, int64_t deadline)
+{
+	size_t sent;
+	int ret;
+
+	if (c->broken)
+		return -EPIPE;
+	ret = vfu_sendv_until(c->sock, hdr, req, nr_pieces, fds, nr_fds,
+			      deadline, &sent);
+	/* Cut short: the server would take our next message for its rest. */
+	if (ret && sent)
+		c->broken = true;
+	return ret;
+}
+
 static int transact_locked(struct vu_client *c, uint16_t cmd,
 			   const struct iovec *req, unsigned int nr_pieces,
 			   const int *fds, unsigned int nr_fds,
@@ -49,15 +66,22 @@ static int transact_locked(struct vu_client *c, uint16_t cmd,
 	struct vfu_rx *rx = &c->rx;
 	int ret;
 
-	ret = vfu_sendv_until(c->sock, &hdr, req, nr_pieces, fds, nr_fds,
-			      deadline, NULL);
+	ret = send_locked(c, &hdr, req, nr_pieces, fds, nr_fds, deadline);
 	if (ret)
 		return ret;
 	for (;;) {
 		ret = vfu_read_wait_until(&c->reader, rx, CLIENT_MAX_PAYLOAD,
 					  deadline);
-		if (ret < 0)
+		/* A message the deadline cut is completed by the next call
+		 * (and skipped as stale); after any other error the stream
+		 * cannot be framed any more. */
+		if (ret == -ETIMEDOUT && vfu_rx_partial(rx))
+			return ret;
+		if (ret < 0) {
+			if (ret != -ETIMEDOUT)
+				c->broken = true;
 			break;
+		}
 		if (is_dma_request(rx)) {
 			serve_dma(c, c->sock, rx);
 			vfu_rx_reset(rx);

@@ -221,8 +221,7 @@ void vfu_reader_release(struct vfu_reader *r)
 		close(r->fds[i]);
 	r->nr_fds = 0;
 	free(r->buf);
-	r->buf = NULL;
-	r->head = r->tail = 0;
+	vfu_reader_init(r, r->sock, r->ahead);
 }
 
 /* Append descriptors to a set of VFU_MAX_FDS; those beyond are closed. */
@@ -382,6 +381,9 @@ static ssize_t next_bytes(struct vfu_reader *r, struct vfu_rx *rx, void *dst,
 	ssize_t n;
 
 	if (r->head == r->tail) {
+		/* The last read came short: wait to be told of more. */
+		if (r->drained)
+			return 0;
 		if (!r->ahead || (dst && len >= r->ahead / 2))
 			return read_exact(r, rx, dst, len);
 		n = fill(r, rx);
@@ -453,7 +455,7 @@ int vfu_read_wait_until(struct vfu_reader *r, struct vfu_rx *rx,
 		ret = vfu_wait_fd(r->sock, POLLIN, deadline);
 		if (ret)
 			return ret;
-		r->drained = false;
+		vfu_reader_rearm(r);
 	}
 }
 

@@ -103,7 +103,7 @@ struct vfu_reader {
 	uint8_t *buf;
 	size_t head, tail; /* unparsed bytes: buf[head..tail) */
 	uint64_t pos;	   /* stream offset of buf[head] */
-	bool drained;	   /* the last read came short: the socket is empty */
+	bool drained;	   /* the last read came short: no read until rearmed */
 	int fds[VFU_MAX_FDS];
 	unsigned int nr_fds;
 	bool fds_truncated;
@@ -115,10 +115,26 @@ void vfu_reader_init(struct vfu_reader *r, int sock, size_t ahead);
 /* Free the buffer and close held descriptors (the socket stays open). */
 void vfu_reader_release(struct vfu_reader *r);
 
-/* Whether nothing is buffered and the last read found the socket empty. */
+/*
+ * Whether nothing is buffered and the last read came short, which means
+ * the socket was empty (or the read stopped at a message's descriptors).
+ * No read is tried then until vfu_reader_rearm(): poll or epoll said the
+ * socket is readable.
+ */
 static inline bool vfu_reader_drained(const struct vfu_reader *r)
 {
 	return r->head == r->tail && r->drained;
+}
+
+static inline void vfu_reader_rearm(struct vfu_reader *r)
+{
+	r->drained = false;
+}
+
+/* Bytes read but not parsed yet: epoll cannot see them. */
+static inline bool vfu_reader_buffered(const struct vfu_reader *r)
+{
+	return r->head < r->tail;
 }
 
 /*
@@ -143,9 +159,10 @@ int vfu_read_wait_until(struct vfu_reader *r, struct vfu_rx *rx,
  * nothing past the message is consumed.
  */
 int vfu_rx_step(int sock, struct vfu_rx *rx, size_t max_payload);
-/* Wait up to @timeout_ms (-1: forever), or until @deadline. */
+/* Blocking: wait up to @timeout_ms (-1: forever). */
 int vfu_rx_wait(int sock, struct vfu_rx *rx, size_t max_payload,
 		int timeout_ms);
+/* Blocking: wait until @deadline (vfu_now_ms() time, -1: none). */
 int vfu_rx_wait_until(int sock, struct vfu_rx *rx, size_t max_payload,
 		      int64_t deadline);
 

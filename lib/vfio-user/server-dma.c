@@ -127,12 +127,15 @@ static int dma_reply(struct vfu_conn *c, int sock, uint16_t id, uint64_t iova,
 
 	vfu_rx_init(&rx);
 	for (;;) {
-		ret = twin ? vfu_rx_wait_until(sock, &rx,
-					       VFU_SERVER_MAX_PAYLOAD,
-					       deadline) :
-			     vfu_read_wait_until(&c->reader, &rx,
-						 VFU_SERVER_MAX_PAYLOAD,
-						 deadline);
+		/* The main socket's bytes may be in the connection's
+		 * reader already; the twin carries nothing else. */
+		if (twin)
+			ret = vfu_rx_wait_until(
+				sock, &rx, VFU_SERVER_MAX_PAYLOAD, deadline);
+		else
+			ret = vfu_read_wait_until(&c->reader, &rx,
+						  VFU_SERVER_MAX_PAYLOAD,
+						  deadline);
 		if (ret < 0) {
 			/* A timeout between messages leaves the stream
 			 * intact (a late reply is dropped as unexpected);

@@ -573,13 +573,7 @@ int vfu_conn_process(struct vfu_conn *c)
 static void client_readable(struct vfu_conn *c)
 {
 	for (unsigned int i = 0; i < VFU_MSGS_PER_WAKEUP; i++) {
-		int ret;
-
-		/* A read that came short emptied the socket: epoll says when
-		 * more comes, a read now would only find nothing. */
-		if (i && !c->backlog && vfu_reader_drained(&c->reader))
-			break;
-		ret = vfu_conn_process(c);
+		int ret = vfu_conn_process(c);
 
 		if (ret < 0) {
 			drop_client(c->ep, true);
@@ -588,7 +582,7 @@ static void client_readable(struct vfu_conn *c)
 		if (!ret)
 			break;
 	}
-	if ((c->backlog || c->reader.head < c->reader.tail) &&
+	if ((c->backlog || vfu_reader_buffered(&c->reader)) &&
 	    !out_over_budget(c))
 		ready_add(c);
 	conn_update_poll(c);
@@ -596,6 +590,10 @@ static void client_readable(struct vfu_conn *c)
 
 static void client_event(struct vfu_conn *c, uint32_t events)
 {
+	/* After a short read the reader waits for this (level-triggered:
+	 * whatever is left in the socket brings us here again). */
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		vfu_reader_rearm(&c->reader);
 	if ((events & EPOLLOUT) && out_flush_nb(c)) {
 		drop_client(c->ep, true);
 		return;

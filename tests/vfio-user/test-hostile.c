@@ -283,6 +283,52 @@ static void test_reply_deadline_not_extended(void **state)
 	fake_stop(&f);
 }
 
+/*
+ * The first reply stops half way; the rest of it comes just before the
+ * reply to the second request.
+ */
+static void serve_cut(struct fake *f, int sock, const struct vfu_rx *rx)
+{
+	static uint8_t first[sizeof(struct vfu_header) +
+			     sizeof(struct vfu_device_info)];
+	struct vfu_device_info info = { .argsz = sizeof(info),
+					.num_regions = f->requests };
+	struct vfu_header h = { .msg_id = rx->hdr.msg_id,
+				.command = rx->hdr.command,
+				.flags = VFU_FLAGS_TYPE_REPLY,
+				.msg_size = sizeof(first) };
+	const size_t cut = sizeof(h) + 5;
+
+	if (f->requests == 1) {
+		memcpy(first, &h, sizeof(h));
+		memcpy(first + sizeof(h), &info, sizeof(info));
+		if (write(sock, first, cut) != (ssize_t)cut)
+			return;
+	} else if (f->requests == 2) {
+		if (write(sock, first + cut, sizeof(first) - cut) !=
+		    (ssize_t)(sizeof(first) - cut))
+			return;
+		reply(sock, rx, &info, sizeof(info), NULL, 0);
+	}
+}
+
+/* A reply cut by the deadline does not put the stream out of step. */
+static void test_reply_cut_by_deadline(void **state)
+{
+	struct uvfio_device_info info = { .argsz = sizeof(info) };
+	struct fake f = { 0 };
+	struct uvfio_client *c;
+
+	(void)state;
+	fake_start(&f, plain_caps, serve_cut);
+	c = open_fake(&f, 300);
+	assert_int_equal(uvfio_client_device_info(c, &info), -ETIMEDOUT);
+	assert_int_equal(uvfio_client_device_info(c, &info), 0);
+	assert_int_equal(info.num_regions, 2);
+	uvfio_client_close(c);
+	fake_stop(&f);
+}
+
 /* REGION_READ answered with whatever count was asked. */
 static void serve_reads(struct fake *f, int sock, const struct vfu_rx *rx)
 {
@@ -350,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_feature_reply_checked),
 		cmocka_unit_test(test_region_mmap_at_offset),
 		cmocka_unit_test(test_reply_deadline_not_extended),
+		cmocka_unit_test(test_reply_cut_by_deadline),
 		cmocka_unit_test(test_transfer_size_clamped),
 		cmocka_unit_test(test_tiny_transfers_refused),
 	};
