@@ -329,6 +329,74 @@ static void test_reply_cut_by_deadline(void **state)
 	fake_stop(&f);
 }
 
+/* Posted REGION_WRITEs recorded; anything else answered empty. */
+static struct {
+	uint64_t offset;
+	uint32_t region, count;
+	uint8_t data[8];
+} seen[8];
+static unsigned int nr_seen;
+
+static void serve_writes(struct fake *f, int sock, const struct vfu_rx *rx)
+{
+	struct vfu_region_access req;
+
+	(void)f;
+	if (rx->hdr.command != VFU_CMD_REGION_WRITE) {
+		struct vfu_device_info info = { .argsz = sizeof(info) };
+
+		reply(sock, rx, &info, sizeof(info), NULL, 0);
+		return;
+	}
+	memcpy(&req, rx->payload, sizeof(req));
+	if (nr_seen < ARRAY_SIZE(seen) && req.count <= 8 &&
+	    rx->payload_len == sizeof(req) + req.count &&
+	    (rx->hdr.flags & VFU_FLAGS_NO_REPLY)) {
+		seen[nr_seen].offset = req.offset;
+		seen[nr_seen].region = req.region;
+		seen[nr_seen].count = req.count;
+		memcpy(seen[nr_seen].data, rx->payload + sizeof(req),
+		       req.count);
+		nr_seen++;
+	}
+}
+
+/* A server without write_multiple: a batch goes as single posted writes. */
+static void test_write_multi_without_server_support(void **state)
+{
+	struct uvfio_region_write w[3] = {
+		{ .index = 0, .len = 4, .offset = 0x10, .data = { 1, 2, 3, 4 } },
+		{ .index = 2, .len = 1, .offset = 0x20, .data = { 9 } },
+		{ .index = 0,
+		  .len = 8,
+		  .offset = 0x30,
+		  .data = { 8, 7, 6, 5, 4, 3, 2, 1 } },
+	};
+	struct uvfio_device_info info = { .argsz = sizeof(info) };
+	struct uvfio_client_caps caps;
+	struct fake f = { 0 };
+	struct uvfio_client *c;
+
+	(void)state;
+	nr_seen = 0;
+	fake_start(&f, plain_caps, serve_writes);
+	c = open_fake(&f, 5000);
+	uvfio_client_get_caps(c, &caps);
+	assert_false(caps.write_multiple);
+	assert_int_equal(uvfio_client_region_write_multi(c, w, 3), 0);
+	/* A request behind them: the server has read them all. */
+	assert_int_equal(uvfio_client_device_info(c, &info), 0);
+	assert_int_equal(nr_seen, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(seen[i].offset, w[i].offset);
+		assert_int_equal(seen[i].region, w[i].index);
+		assert_int_equal(seen[i].count, w[i].len);
+		assert_memory_equal(seen[i].data, w[i].data, w[i].len);
+	}
+	uvfio_client_close(c);
+	fake_stop(&f);
+}
+
 /* REGION_READ answered with whatever count was asked. */
 static void serve_reads(struct fake *f, int sock, const struct vfu_rx *rx)
 {
@@ -397,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_region_mmap_at_offset),
 		cmocka_unit_test(test_reply_deadline_not_extended),
 		cmocka_unit_test(test_reply_cut_by_deadline),
+		cmocka_unit_test(test_write_multi_without_server_support),
 		cmocka_unit_test(test_transfer_size_clamped),
 		cmocka_unit_test(test_tiny_transfers_refused),
 	};
