@@ -18,18 +18,7 @@
 #include <uvfio/uvfio.h>
 
 #include "registry.h"
-
-#define MAX_DEVICES 4096
-#define LINE_MAX_LEN 1024
-
-struct config {
-	const char *socket_dir;
-	char *socket_dir_owned;
-	unsigned int threads;
-	int log_level;
-	char *specs[MAX_DEVICES];
-	unsigned int nr_specs;
-};
+#include "uvfiod-config.h"
 
 static void usage(FILE *out)
 {
@@ -53,102 +42,24 @@ static void usage(FILE *out)
 		fprintf(out, "  %s\n", *t);
 }
 
-static int add_spec(struct config *cfg, const char *spec)
+static int read_config_file(struct uvfiod_config *cfg, const char *path)
 {
-	if (cfg->nr_specs == MAX_DEVICES) {
-		fprintf(stderr, "uvfiod: more than %d devices\n", MAX_DEVICES);
-		return -1;
-	}
-	cfg->specs[cfg->nr_specs] = strdup(spec);
-	if (!cfg->specs[cfg->nr_specs])
-		return -1;
-	cfg->nr_specs++;
-	return 0;
-}
-
-static int parse_threads(const char *text, unsigned int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || *end || v < 1 || v > 64)
-		return -1;
-	*out = (unsigned int)v;
-	return 0;
-}
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	end = s + strlen(s);
-	while (end > s && strchr(" \t\r\n", end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-static int read_config(struct config *cfg, const char *path)
-{
-	char line[LINE_MAX_LEN + 2];
-	unsigned int lineno = 0;
 	FILE *f = fopen(path, "r");
-	int ret = 0;
+	char err[512];
+	int ret;
 
 	if (!f) {
 		fprintf(stderr, "uvfiod: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (!ret && fgets(line, sizeof(line), f)) {
-		char *key, *value;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			fprintf(stderr, "uvfiod: %s:%u: line longer than %d\n",
-				path, lineno, LINE_MAX_LEN);
-			ret = -1;
-			break;
-		}
-		if (strchr(line, '#'))
-			*strchr(line, '#') = '\0';
-		key = trim(line);
-		if (!*key)
-			continue;
-		value = key + strcspn(key, " \t");
-		if (*value)
-			*value++ = '\0';
-		value = trim(value);
-		if (!*value) {
-			fprintf(stderr, "uvfiod: %s:%u: \"%s\" needs a value\n",
-				path, lineno, key);
-			ret = -1;
-		} else if (!strcmp(key, "socket-dir")) {
-			free(cfg->socket_dir_owned);
-			cfg->socket_dir = cfg->socket_dir_owned = strdup(value);
-		} else if (!strcmp(key, "threads")) {
-			if (parse_threads(value, &cfg->threads)) {
-				fprintf(stderr,
-					"uvfiod: %s:%u: threads must be 1-64\n",
-					path, lineno);
-				ret = -1;
-			}
-		} else if (!strcmp(key, "device")) {
-			ret = add_spec(cfg, value);
-		} else {
-			fprintf(stderr,
-				"uvfiod: %s:%u: unknown setting \"%s\"\n", path,
-				lineno, key);
-			ret = -1;
-		}
-	}
+	ret = uvfiod_config_read(cfg, f, path, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "uvfiod: %s\n", err);
 	fclose(f);
 	return ret;
 }
 
-static int parse_args(int argc, char **argv, struct config *cfg)
+static int parse_args(int argc, char **argv, struct uvfiod_config *cfg)
 {
 	static const struct option longopts[] = {
 		{ "socket-dir", required_argument, NULL, 's' },
@@ -159,6 +70,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char err[256];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "s:d:c:t:vh", longopts, NULL)) !=
@@ -168,15 +80,18 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->socket_dir = optarg;
 			break;
 		case 'd':
-			if (add_spec(cfg, optarg))
+			if (uvfiod_config_add_spec(cfg, optarg, err,
+						   sizeof(err))) {
+				fprintf(stderr, "uvfiod: %s\n", err);
 				return -1;
+			}
 			break;
 		case 'c':
-			if (read_config(cfg, optarg))
+			if (read_config_file(cfg, optarg))
 				return -1;
 			break;
 		case 't':
-			if (parse_threads(optarg, &cfg->threads)) {
+			if (uvfiod_config_threads(optarg, &cfg->threads)) {
 				fprintf(stderr,
 					"uvfiod: --threads must be 1-64\n");
 				return -1;
@@ -225,8 +140,8 @@ static void raise_fd_limit(void)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .log_level = UVFIO_LOG_WARNING };
-	struct uvfio_device *devs[MAX_DEVICES] = { 0 };
+	static struct uvfiod_config cfg = { .log_level = UVFIO_LOG_WARNING };
+	static struct uvfio_device *devs[UVFIOD_MAX_DEVICES];
 	struct uvfio_server *srv = NULL;
 	int status = 1, sig;
 	sigset_t sigs;
@@ -287,10 +202,8 @@ int main(int argc, char **argv)
 	status = 0;
 out:
 	uvfio_server_destroy(srv);
-	for (unsigned int i = 0; i < cfg.nr_specs; i++) {
+	for (unsigned int i = 0; i < cfg.nr_specs; i++)
 		uvfio_device_destroy(devs[i]);
-		free(cfg.specs[i]);
-	}
-	free(cfg.socket_dir_owned);
+	uvfiod_config_release(&cfg);
 	return status;
 }

@@ -174,4 +174,50 @@ for bad in "mtty,id=t,ports=3|ports \"3\" must be 1 or 2" \
 	fi
 done
 
+# ---- uvfiod --config ----
+
+cat >"$tmp/good.conf" <<CONF
+# two devices, blanks and comments around them
+threads 3
+
+	device   ram,id=c0,size=64K   # trailing comment
+device ram,id=c1,size=64K
+CONF
+uvfiod_serves "uvfiod serves the devices of a config file" "c0 c1" \
+	--config "$tmp/good.conf"
+expect "a device from the config file answers" 0 out \
+	'^Region 0: size 0x10000 \(64 KiB\)' info "$sock/c1.sock"
+kill_wait "$pid"
+pid=
+
+long=$(head -c 1100 /dev/zero | tr '\0' x)
+for bad in "colour blue|bad.conf:2: unknown setting \"colour\"" \
+	"threads|bad.conf:2: \"threads\" needs a value" \
+	"threads 0|bad.conf:2: threads must be 1-64" \
+	"threads 3x|bad.conf:2: threads must be 1-64" \
+	"device $long|bad.conf:2: line longer than 1024" \
+	"device ram,id=n@NUL,size=64K|bad.conf:2: a NUL byte"; do
+	line=${bad%%|*} says=${bad#*|}
+	printf '# fine\n%s\n' "$line" | sed 's/@NUL/\x00/' >"$tmp/bad.conf"
+	what=$(echo "$line" | cut -c1-24)
+	timeout 5 "$uvfiod" --socket-dir "$sock" --config "$tmp/bad.conf" \
+		>"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -aqF -- "$says" "$tmp/out"; then
+		ok "uvfiod refuses a config file with \"$what\""
+	else
+		not_ok "uvfiod refuses a config file with \"$what\""
+		echo "# exit $rc"
+		diag "$tmp/out" output
+	fi
+done
+timeout 5 "$uvfiod" --config "$tmp/none.conf" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q "none.conf: No such file or directory" "$tmp/out"; then
+	ok "uvfiod names a config file it cannot open"
+else
+	not_ok "uvfiod names a config file it cannot open"
+	diag "$tmp/out" output
+fi
+
 done_testing
