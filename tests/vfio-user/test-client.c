@@ -199,6 +199,53 @@ static void test_region_write_multi(void **state)
 	uvfio_client_close(c);
 }
 
+/*
+ * Thousands of clients come and go, with and without a twin socket, each
+ * taking a region's descriptor, mapping guest memory by descriptor and
+ * mmapping part of a region: afterwards the process (server and clients)
+ * holds exactly the descriptors it held before.
+ */
+static void test_connect_cycles_leak_nothing(void **state)
+{
+	struct testdev_pair *f = *state;
+	struct uvfio_client_buffer guest;
+	struct uvfio_client *c;
+	int before;
+
+	assert_int_equal(uvfio_client_buffer_alloc(1 << 20, &guest), 0);
+	/* Counted with a client connected: the next open waits until the
+	 * server dropped the last one. */
+	c = open_dev(f, 0, false);
+	before = test_count_fds();
+	uvfio_client_close(c);
+	for (int i = 0; i < 2000; i++) {
+		struct uvfio_region_info *rinfo = NULL;
+		void *map;
+
+		c = open_dev(f, 0, i % 2);
+		assert_int_equal(
+			uvfio_client_region_info(c, TESTDEV_MEM, &rinfo), 0);
+		free(rinfo);
+		assert_int_equal(uvfio_client_dma_map(c, 0x100000, 1 << 20,
+						      UVFIO_DMA_READ |
+							      UVFIO_DMA_WRITE,
+						      guest.fd, 0, guest.addr),
+				 0);
+		if (i % 3 == 0) {
+			assert_int_equal(uvfio_client_region_mmap(
+						 c, TESTDEV_MEM, 0x1000, 0x1000,
+						 PROT_READ, &map),
+					 0);
+			munmap(map, 0x1000);
+		}
+		uvfio_client_close(c);
+	}
+	c = open_dev(f, 0, false);
+	assert_int_equal(test_count_fds(), before);
+	uvfio_client_close(c);
+	uvfio_client_buffer_free(&guest);
+}
+
 static void test_features_and_reset(void **state)
 {
 	struct testdev_pair *f = *state;
@@ -480,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_region_access),
 		cmocka_unit_test(test_region_write_multi),
+		cmocka_unit_test(test_connect_cycles_leak_nothing),
 		cmocka_unit_test(test_features_and_reset),
 		cmocka_unit_test(test_irqs),
 		cmocka_unit_test(test_dma),
