@@ -465,8 +465,7 @@ static void end_migration(struct uvfio_device *dev)
 {
 	struct uvfio_device_feature probe = {
 		.argsz = sizeof(probe),
-		.flags = UVFIO_DEVICE_FEATURE_PROBE |
-			 UVFIO_DEVICE_FEATURE_SET |
+		.flags = UVFIO_DEVICE_FEATURE_PROBE | UVFIO_DEVICE_FEATURE_SET |
 			 UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
 	};
 	enum uvfio_device_mig_state st;
