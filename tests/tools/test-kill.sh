@@ -129,6 +129,10 @@ while [ $round -lt $((2 * ROUNDS)) ]; do
 			same_as "$tmp/now" "$tmp/src.ref"
 		good=$?
 		start_b || good=1
+		# A migration that ran through left the source stopped: the
+		# next round starts from a running one.
+		kill_wait "$apid"
+		start_a && mark "$src" 0x5000 || good=1
 	fi
 	mark "$dst" 0xd000 || good=1
 	if [ $good -eq 0 ]; then
