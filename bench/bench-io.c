@@ -165,27 +165,17 @@ static void sparse_bar(int reps, struct served *s)
 	free(src);
 }
 
-/* Read exactly @n bytes, or die. */
+/* Exactly @n bytes, or die. */
 static void read_all(int fd, void *buf, size_t n)
 {
-	for (size_t done = 0; done < n;) {
-		ssize_t k = read(fd, (uint8_t *)buf + done, n - done);
-
-		if (k <= 0)
-			die("read", k ? errno : EPIPE);
-		done += (size_t)k;
-	}
+	if (!bench_read_all(fd, buf, n))
+		die("read", errno ? errno : EPIPE);
 }
 
 static void write_all(int fd, const void *buf, size_t n)
 {
-	for (size_t done = 0; done < n;) {
-		ssize_t k = write(fd, (const uint8_t *)buf + done, n - done);
-
-		if (k <= 0)
-			die("write", k ? errno : EPIPE);
-		done += (size_t)k;
-	}
+	if (!bench_write_all(fd, buf, n))
+		die("write", errno ? errno : EPIPE);
 }
 
 /* The floor: DMA_SIZE bytes in CHUNK writes to a process that reads them. */

@@ -109,7 +109,42 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* ---- the floor: a one-way stream between two processes ---- */
+/* ---- the floors: a one-way stream, and a relay, between processes ---- */
+
+/* Write @bytes to @fd in XFER writes of @buf: false if one failed. */
+static bool stream_out(int fd, const uint8_t *buf, uint64_t bytes)
+{
+	for (uint64_t done = 0; done < bytes;) {
+		size_t n = bytes - done < XFER ? (size_t)(bytes - done) : XFER;
+		ssize_t w = write(fd, buf, n);
+
+		if (w <= 0)
+			return false;
+		done += (uint64_t)w;
+	}
+	return true;
+}
+
+/*
+ * In a child on @cpu: say "r" on @fd once pinned, take @bytes in reads of
+ * up to XFER, say "k", and exit.
+ */
+static void sink_child(int fd, uint64_t bytes, int cpu)
+{
+	static uint8_t buf[XFER];
+
+	pin(cpu);
+	if (write(fd, "r", 1) != 1)
+		_exit(1);
+	while (bytes) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			_exit(1);
+		bytes -= (uint64_t)n;
+	}
+	_exit(write(fd, "k", 1) == 1 ? 0 : 1);
+}
 
 /* Seconds to stream @bytes in XFER writes to a reader on @peer_cpu. */
 static double floor_stream(uint64_t bytes, int peer_cpu)
@@ -126,36 +161,16 @@ static double floor_stream(uint64_t bytes, int peer_cpu)
 	if (pid < 0)
 		die("fork", errno);
 	if (pid == 0) {
-		uint64_t left = bytes;
-
 		close(sv[0]);
-		pin(peer_cpu);
-		if (write(sv[1], "r", 1) != 1)
-			_exit(1);
-		while (left) {
-			ssize_t n = read(sv[1], buf, sizeof(buf));
-
-			if (n <= 0)
-				_exit(1);
-			left -= (uint64_t)n;
-		}
-		if (write(sv[1], "k", 1) != 1)
-			_exit(1);
-		_exit(0);
+		sink_child(sv[1], bytes, peer_cpu);
 	}
 	close(sv[1]);
 	memset(buf, 0x5a, sizeof(buf));
 	if (read(sv[0], &ack, 1) != 1) /* the reader is pinned and ready */
 		die("floor reader", EPIPE);
 	t = now_ns();
-	for (uint64_t done = 0; done < bytes;) {
-		size_t n = bytes - done < XFER ? (size_t)(bytes - done) : XFER;
-		ssize_t w = write(sv[0], buf, n);
-
-		if (w <= 0)
-			die("floor write", errno);
-		done += (uint64_t)w;
-	}
+	if (!stream_out(sv[0], buf, bytes))
+		die("floor write", errno);
 	if (read(sv[0], &ack, 1) != 1)
 		die("floor reader", EPIPE);
 	t = now_ns() - t;
@@ -186,36 +201,13 @@ static double floor_relay(uint64_t bytes, int peer_cpu)
 			die("fork", errno);
 		if (pid[i])
 			continue;
+		if (i == 1)
+			sink_child(out[1], bytes, peer_cpu);
+		/* The source: waits for "go", then streams. */
 		pin(peer_cpu);
-		if (i == 0) { /* the source: waits for "go", then streams */
-			memset(buf, 0x5a, sizeof(buf));
-			if (read(in[1], &ack, 1) != 1)
-				_exit(1);
-			for (uint64_t done = 0; done < bytes;) {
-				size_t n = bytes - done < XFER ?
-						   (size_t)(bytes - done) :
-						   XFER;
-				ssize_t w = write(in[1], buf, n);
-
-				if (w <= 0)
-					_exit(1);
-				done += (uint64_t)w;
-			}
-		} else { /* the destination: reads all, then acks */
-			uint64_t left = bytes;
-
-			if (write(out[1], "r", 1) != 1)
-				_exit(1);
-			while (left) {
-				ssize_t n = read(out[1], buf, sizeof(buf));
-
-				if (n <= 0)
-					_exit(1);
-				left -= (uint64_t)n;
-			}
-			if (write(out[1], "k", 1) != 1)
-				_exit(1);
-		}
+		memset(buf, 0x5a, sizeof(buf));
+		if (read(in[1], &ack, 1) != 1 || !stream_out(in[1], buf, bytes))
+			_exit(1);
 		_exit(0);
 	}
 	if (read(out[0], &ack, 1) != 1)
@@ -224,25 +216,13 @@ static double floor_relay(uint64_t bytes, int peer_cpu)
 	if (write(in[0], "g", 1) != 1)
 		die("relay source", EPIPE);
 	for (uint64_t done = 0; done < bytes;) {
-		size_t want = bytes - done < XFER ? (size_t)(bytes - done) :
-						    XFER;
-		size_t got = 0;
+		size_t n = bytes - done < XFER ? (size_t)(bytes - done) : XFER;
 
-		while (got < want) {
-			ssize_t n = read(in[0], buf + got, want - got);
-
-			if (n <= 0)
-				die("relay read", errno);
-			got += (size_t)n;
-		}
-		for (size_t w = 0; w < got;) {
-			ssize_t n = write(out[0], buf + w, got - w);
-
-			if (n <= 0)
-				die("relay write", errno);
-			w += (size_t)n;
-		}
-		done += got;
+		if (!bench_read_all(in[0], buf, n))
+			die("relay read", errno ? errno : EPIPE);
+		if (!bench_write_all(out[0], buf, n))
+			die("relay write", errno ? errno : EPIPE);
+		done += n;
 	}
 	if (read(out[0], &ack, 1) != 1)
 		die("relay reader", EPIPE);

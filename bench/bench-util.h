@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double now_ns(void)
 {
@@ -20,6 +21,35 @@ static inline double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/*
+ * Exactly @n bytes from or to @fd, in as many calls as it takes: false if
+ * one failed or the peer went.  (The callers decide how to die: a forked
+ * child with _exit(), so as not to flush its parent's output twice.)
+ */
+static inline bool bench_read_all(int fd, void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t k = read(fd, (char *)buf + done, n - done);
+
+		if (k <= 0)
+			return false;
+		done += (size_t)k;
+	}
+	return true;
+}
+
+static inline bool bench_write_all(int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t k = write(fd, (const char *)buf + done, n - done);
+
+		if (k <= 0)
+			return false;
+		done += (size_t)k;
+	}
+	return true;
 }
 
 /* Pin the calling thread (and what it forks) to @cpu. */

@@ -180,6 +180,18 @@ uvfio_migration_state(struct uvfio_device *dev);
 UVFIO_API uint64_t uvfio_migration_session(struct uvfio_device *dev);
 
 /*
+ * The client that drove @dev's migration is gone (a transport calls this
+ * when it drops a client).  Its data session goes with it, as the kernel
+ * closes the data fd with its process: a saving device takes the arc out
+ * of the saving group (STOP_COPY to STOP, PRE_COPY to RUNNING,
+ * PRE_COPY_P2P to RUNNING_P2P), so nothing of its state is lost; one in
+ * RESUMING, which holds part of a stream at most, is reset (the only way
+ * out that commits nothing), and so is one in ERROR, or one whose arc
+ * fails.  Other states stay as they are.  No-op without migration.
+ */
+UVFIO_API void uvfio_migration_client_gone(struct uvfio_device *dev);
+
+/*
  * Read saved data of @session (PRE_COPY, PRE_COPY_P2P, STOP_COPY).
  * Returns bytes read; 0 at the end of STOP_COPY's stream (and for a stale
  * session in a saving state); -ENOMSG in pre-copy when nothing is pending

@@ -542,6 +542,48 @@ uint64_t uvfio_migration_session(struct uvfio_device *dev)
 		       0;
 }
 
+/* Where a saving state goes when its reader is gone; ERROR: nowhere. */
+static enum uvfio_device_mig_state out_of_saving(enum uvfio_device_mig_state s)
+{
+	switch (s) {
+	case UVFIO_DEVICE_STATE_STOP_COPY:
+		return UVFIO_DEVICE_STATE_STOP;
+	case UVFIO_DEVICE_STATE_PRE_COPY:
+		return UVFIO_DEVICE_STATE_RUNNING;
+	case UVFIO_DEVICE_STATE_PRE_COPY_P2P:
+		return UVFIO_DEVICE_STATE_RUNNING_P2P;
+	default:
+		return UVFIO_DEVICE_STATE_ERROR;
+	}
+}
+
+void uvfio_migration_client_gone(struct uvfio_device *dev)
+{
+	struct uvfio_migration *m = dev->mig;
+	enum uvfio_device_mig_state was, to;
+	int ret = -EAGAIN;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	was = m->state;
+	if (!m->session && was != UVFIO_DEVICE_STATE_ERROR) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	to = out_of_saving(was);
+	if (to != UVFIO_DEVICE_STATE_ERROR)
+		ret = set_state(m, to);
+	pthread_mutex_unlock(&dev->lock);
+	/* RESUMING, ERROR, or a failed arc (where it was, or ERROR). */
+	if (ret)
+		ret = uvfio_device_reset(dev);
+	uvfio_info(dev, "client gone in migration state %s: now %s%s",
+		   uvfio_mig_state_name(was),
+		   uvfio_mig_state_name(uvfio_migration_state(dev)),
+		   ret ? ", the session could not be ended" : "");
+}
+
 /* In pre-copy, with everything read, fetch what changed since. */
 static void refill_precopy(struct uvfio_migration *m)
 {

@@ -268,23 +268,13 @@ ssize_t vu_region_read(struct uvfio_client *pub, uint32_t index,
 static int post_write(struct vu_client *c, uint32_t index, uint64_t offset,
 		      const void *buf, size_t n)
 {
-	struct vfu_header hdr = {
-		.command = VFU_CMD_REGION_WRITE,
-		.flags = VFU_FLAGS_NO_REPLY,
-	};
 	struct vfu_region_access head = { .offset = offset,
 					  .region = index,
 					  .count = (uint32_t)n };
 	struct iovec pieces[2] = { { &head, sizeof(head) },
 				   { (void *)buf, n } };
-	int ret;
 
-	pthread_mutex_lock(&c->lock);
-	hdr.msg_id = c->next_id++;
-	ret = send_locked(c, &hdr, pieces, 2, NULL, 0,
-			  vfu_deadline(c->timeout_ms));
-	pthread_mutex_unlock(&c->lock);
-	return ret;
+	return post(c, VFU_CMD_REGION_WRITE, pieces, 2);
 }
 
 static ssize_t region_write(struct vu_client *c, uint32_t index,
@@ -350,10 +340,6 @@ int vu_region_write_multi(struct uvfio_client *pub,
 	if (!c->caps.write_multiple)
 		return -EOPNOTSUPP;
 	for (unsigned int done = 0; done < nr && !ret;) {
-		struct vfu_header hdr = {
-			.command = VFU_CMD_REGION_WRITE_MULTI,
-			.flags = VFU_FLAGS_NO_REPLY,
-		};
 		uint64_t n = nr - done < VFU_WRITE_MULTI_MAX ?
 				     nr - done :
 				     VFU_WRITE_MULTI_MAX;
@@ -371,11 +357,7 @@ int vu_region_write_multi(struct uvfio_client *pub,
 			memcpy(e.data, w->data, w->len);
 			memcpy(msg + sizeof(n) + i * entry, &e, entry);
 		}
-		pthread_mutex_lock(&c->lock);
-		hdr.msg_id = c->next_id++;
-		ret = send_locked(c, &hdr, &piece, 1, NULL, 0,
-				  vfu_deadline(c->timeout_ms));
-		pthread_mutex_unlock(&c->lock);
+		ret = post(c, VFU_CMD_REGION_WRITE_MULTI, &piece, 1);
 		done += (unsigned int)n;
 	}
 	return ret;

@@ -78,21 +78,18 @@ struct reply {
 };
 
 /*
- * client.c: send one message, c->lock held: -EPIPE once a message was cut
- * short either way.
- */
-int send_locked(struct vu_client *c, struct vfu_header *hdr,
-		const struct iovec *req, unsigned int nr_pieces, const int *fds,
-		unsigned int nr_fds, int64_t deadline);
-/*
- * One request and its reply, serialized on the handle; the
+ * client.c: one request and its reply, serialized on the handle; the
  * request in one buffer, or gathered from up to VFU_SEND_PIECES_MAX.
+ * -EPIPE for good once a message was cut short either way.
  */
 int transactv(struct vu_client *c, uint16_t cmd, const struct iovec *req,
 	      unsigned int nr_pieces, const int *fds, unsigned int nr_fds,
 	      struct reply *out);
 int transact(struct vu_client *c, uint16_t cmd, const void *req, size_t req_len,
 	     const int *fds, unsigned int nr_fds, struct reply *out);
+/* A command with NO_REPLY: sent, no reply waited for; -EPIPE as above. */
+int post(struct vu_client *c, uint16_t cmd, const struct iovec *req,
+	 unsigned int nr_pieces);
 
 /* client-mig.c: stop the data-fd thread (before the handle goes). */
 void client_mig_pump_stop(struct vu_client *c, bool force);

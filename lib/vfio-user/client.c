@@ -39,9 +39,10 @@ static void copy_reply(struct reply *out, const uint8_t *p, size_t len)
  * the whole request: whatever else the server sends meanwhile (its DMA
  * requests, stale replies) does not extend it.
  */
-int send_locked(struct vu_client *c, struct vfu_header *hdr,
-		const struct iovec *req, unsigned int nr_pieces, const int *fds,
-		unsigned int nr_fds, int64_t deadline)
+/* Send one message, c->lock held: -EPIPE once one was cut short. */
+static int send_locked(struct vu_client *c, struct vfu_header *hdr,
+		       const struct iovec *req, unsigned int nr_pieces,
+		       const int *fds, unsigned int nr_fds, int64_t deadline)
 {
 	size_t sent;
 	int ret;
@@ -119,6 +120,20 @@ int transactv(struct vu_client *c, uint16_t cmd, const struct iovec *req,
 
 	pthread_mutex_lock(&c->lock);
 	ret = transact_locked(c, cmd, req, nr_pieces, fds, nr_fds, out);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int post(struct vu_client *c, uint16_t cmd, const struct iovec *req,
+	 unsigned int nr_pieces)
+{
+	struct vfu_header hdr = { .command = cmd, .flags = VFU_FLAGS_NO_REPLY };
+	int ret;
+
+	pthread_mutex_lock(&c->lock);
+	hdr.msg_id = c->next_id++;
+	ret = send_locked(c, &hdr, req, nr_pieces, NULL, 0,
+			  vfu_deadline(c->timeout_ms));
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

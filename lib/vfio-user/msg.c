@@ -443,15 +443,11 @@ int vfu_read_wait_until(struct vfu_reader *r, struct vfu_rx *rx,
 			size_t max_payload, int64_t deadline)
 {
 	for (;;) {
-		int ret;
+		/* After a short read, this reads nothing: wait, then read. */
+		int ret = vfu_read_step(r, rx, max_payload);
 
-		/* After a short read, the next bytes are not there yet:
-		 * wait first rather than read in vain. */
-		if (!vfu_reader_drained(r)) {
-			ret = vfu_read_step(r, rx, max_payload);
-			if (ret)
-				return ret;
-		}
+		if (ret)
+			return ret;
 		ret = vfu_wait_fd(r->sock, POLLIN, deadline);
 		if (ret)
 			return ret;

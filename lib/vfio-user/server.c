@@ -438,73 +438,12 @@ static void accept_client(struct vfu_endpoint *ep)
  * device state stays, as the vfio-user spec asks (a client may come back,
  * and a migration destination must keep what was loaded into it).
  */
-/* SET MIG_DEVICE_STATE to @state, as a client would. */
-static int set_mig_state(struct uvfio_device *dev, uint32_t state)
-{
-	uint64_t buf[2] = { 0 };
-	struct uvfio_device_feature *hdr = (void *)buf;
-	struct uvfio_device_feature_mig_state st = { state, -1 };
-
-	hdr->argsz = sizeof(*hdr) + sizeof(st);
-	hdr->flags = UVFIO_DEVICE_FEATURE_SET |
-		     UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE;
-	memcpy(hdr->data, &st, sizeof(st));
-	return uvfio_device_feature(dev, hdr);
-}
-
-/*
- * A client gone in the middle of a migration leaves no data session
- * open, as the kernel closes the data fd with its process: a saving
- * device takes the arc out of the saving group (STOP_COPY to STOP,
- * PRE_COPY to RUNNING, PRE_COPY_P2P to RUNNING_P2P: nothing of its state
- * is lost), and a resuming one is reset, the only way out of RESUMING
- * that commits nothing (so is one in ERROR).  The next client finds the
- * device outside any session, never with half a stream loaded.
- */
-static void end_migration(struct uvfio_device *dev)
-{
-	struct uvfio_device_feature probe = {
-		.argsz = sizeof(probe),
-		.flags = UVFIO_DEVICE_FEATURE_PROBE | UVFIO_DEVICE_FEATURE_SET |
-			 UVFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-	};
-	enum uvfio_device_mig_state st;
-	int ret;
-
-	if (uvfio_device_feature(dev, &probe))
-		return; /* no migration */
-	st = uvfio_migration_state(dev);
-	if (!uvfio_migration_session(dev) && st != UVFIO_DEVICE_STATE_ERROR)
-		return;
-	switch (st) {
-	case UVFIO_DEVICE_STATE_STOP_COPY:
-		ret = set_mig_state(dev, UVFIO_DEVICE_STATE_STOP);
-		break;
-	case UVFIO_DEVICE_STATE_PRE_COPY:
-		ret = set_mig_state(dev, UVFIO_DEVICE_STATE_RUNNING);
-		break;
-	case UVFIO_DEVICE_STATE_PRE_COPY_P2P:
-		ret = set_mig_state(dev, UVFIO_DEVICE_STATE_RUNNING_P2P);
-		break;
-	default: /* RESUMING, ERROR: only a reset gets out */
-		ret = -EAGAIN;
-		break;
-	}
-	/* A failed arc leaves the device where it was or in ERROR. */
-	if (ret)
-		ret = uvfio_device_reset(dev);
-	uvfio_info(dev, "client gone in migration state %s: now %s%s",
-		   uvfio_mig_state_name(st),
-		   uvfio_mig_state_name(uvfio_migration_state(dev)),
-		   ret ? ", the session could not be ended" : "");
-}
-
 static void release_device(struct uvfio_device *dev)
 {
 	struct uvfio_device_info info = { .argsz = sizeof(info) };
 	struct uvfio_dma *dma = uvfio_device_dma(dev);
 
-	end_migration(dev);
+	uvfio_migration_client_gone(dev);
 	uvfio_dma_unmap_all(dma);
 	if (uvfio_device_get_info(dev, &info))
 		return;

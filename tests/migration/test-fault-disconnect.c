@@ -31,7 +31,7 @@
 
 #include "ram/ram.h"
 #include "test-util.h"
-#include "vfio-user/msg.h"
+#include "raw-client.h"
 
 /* Several MIG_DATA_READs and _WRITEs (1 MiB each): cuts mid-stream. */
 #define SIZE ((3u << 20) + (20u << 10))
@@ -80,17 +80,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int connect_to(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(s >= 0);
-	strcpy(addr.sun_path, path);
-	assert_int_equal(connect(s, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	return s;
-}
-
 /* Forward @rx (its descriptors too) to @to: 0, or -1 if that failed. */
 static int forward(int to, struct vfu_rx *rx)
 {
@@ -105,7 +94,7 @@ static void *proxy_main(void *arg)
 {
 	struct proxy *p = arg;
 	int client = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	int server = connect_to(p->target);
+	int server = raw_connect(p->target);
 	struct vfu_rx up, down;
 
 	vfu_rx_init(&up);

@@ -135,17 +135,25 @@ static const struct uvfio_mig_identity id = {
 	.compat = "fake-1",
 };
 
+/* A realized device named @name with @ops; @priv starts with a fake. */
+static struct uvfio_device *
+make_with(const char *name, const struct uvfio_migration_ops *ops, void *priv)
+{
+	struct uvfio_device *dev = uvfio_device_new(name, &dev_ops, priv);
+
+	assert_int_equal(uvfio_migration_init(dev, ops, &id), 0);
+	assert_int_equal(uvfio_device_realize(dev), 0);
+	return dev;
+}
+
 static struct uvfio_device *make(struct fake *f, uint64_t flags)
 {
 	static struct uvfio_migration_ops ops[8];
-	struct uvfio_device *dev = uvfio_device_new("fake", &dev_ops, f);
 	unsigned int slot = (unsigned int)(flags >> 1) & 7;
 
 	ops[slot] = mig_ops;
 	ops[slot].flags = flags;
-	assert_int_equal(uvfio_migration_init(dev, &ops[slot], &id), 0);
-	assert_int_equal(uvfio_device_realize(dev), 0);
-	return dev;
+	return make_with("fake", &ops[slot], f);
 }
 
 static int set_state(struct uvfio_device *dev, uint32_t state)
@@ -508,6 +516,7 @@ static void test_final_save_failure_is_error(void **state)
  * cursor saying where the next part starts.
  */
 struct parts {
+	struct fake f; /* first: its arcs are fake's */
 	uint8_t regs[64], staged[64];
 	unsigned int calls;
 	unsigned int fail_at; /* the n-th call fails (1-based), 0 never */
@@ -569,16 +578,9 @@ static void parts_abort(struct uvfio_device *dev)
 	memset(p->staged, 0, sizeof(p->staged));
 }
 
-static int parts_arc(struct uvfio_device *dev, enum uvfio_device_mig_state from,
-		     enum uvfio_device_mig_state to)
-{
-	(void)dev, (void)from, (void)to;
-	return 0;
-}
-
 static const struct uvfio_migration_ops parts_ops = {
 	.flags = ALL_FLAGS,
-	.arc = parts_arc,
+	.arc = arc,
 	.save = parts_save,
 	.state_size = state_size,
 	.load_section = parts_load,
@@ -588,11 +590,7 @@ static const struct uvfio_migration_ops parts_ops = {
 
 static struct uvfio_device *make_parts(struct parts *p)
 {
-	struct uvfio_device *dev = uvfio_device_new("parts", &dev_ops, p);
-
-	assert_int_equal(uvfio_migration_init(dev, &parts_ops, &id), 0);
-	assert_int_equal(uvfio_device_realize(dev), 0);
-	return dev;
+	return make_with("parts", &parts_ops, p);
 }
 
 /*
@@ -867,11 +865,7 @@ static const struct uvfio_migration_ops raw_ops = {
 
 static struct uvfio_device *make_raw(struct raw_fake *r)
 {
-	struct uvfio_device *dev = uvfio_device_new("raw", &dev_ops, r);
-
-	assert_int_equal(uvfio_migration_init(dev, &raw_ops, &id), 0);
-	assert_int_equal(uvfio_device_realize(dev), 0);
-	return dev;
+	return make_with("raw", &raw_ops, r);
 }
 
 static uint64_t data_size(struct uvfio_device *dev)

@@ -135,6 +135,23 @@ uvfiod_start() {
 	sockets_up $names
 }
 
+# uvfiod_refuses DESC SAYS ARGS...: pass if uvfiod ARGS exits with status
+# 1 saying SAYS (a fixed string).  Bounded: a daemon that took ARGS would
+# serve on.
+uvfiod_refuses() {
+	desc=$1 says=$2
+	shift 2
+	timeout 5 "$uvfiod" "$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -aqF -- "$says" "$tmp/out"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		echo "# exit $rc"
+		diag "$tmp/out" output
+	fi
+}
+
 # uvfiod_serves DESC NAMES ARGS...: uvfiod_start NAMES ARGS as test DESC;
 # bail out if it fails.
 uvfiod_serves() {

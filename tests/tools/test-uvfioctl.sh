@@ -161,17 +161,9 @@ fi
 for bad in "mtty,id=t,ports=3|ports \"3\" must be 1 or 2" \
 	"mtty,id=t,stream=qemu|stream \"qemu\" must be uvfio or kernel" \
 	"mtty,id=t,speed=9600|unknown option \"speed\""; do
-	spec=${bad%%|*} says=${bad#*|}
-	# Bounded: a daemon that took the spec would serve on.
-	timeout 5 "$uvfiod" --socket-dir "$sock" --device "$spec" >"$tmp/out" 2>&1
-	rc=$?
-	if [ $rc -eq 1 ] && grep -qF -- "$says" "$tmp/out"; then
-		ok "uvfiod refuses $spec"
-	else
-		not_ok "uvfiod refuses $spec"
-		echo "# exit $rc"
-		diag "$tmp/out" output
-	fi
+	spec=${bad%%|*}
+	uvfiod_refuses "uvfiod refuses $spec" "${bad#*|}" \
+		--socket-dir "$sock" --device "$spec"
 done
 
 # ---- uvfiod --config ----
@@ -197,27 +189,13 @@ for bad in "colour blue|bad.conf:2: unknown setting \"colour\"" \
 	"threads 3x|bad.conf:2: threads must be 1-64" \
 	"device $long|bad.conf:2: line longer than 1024" \
 	"device ram,id=n@NUL,size=64K|bad.conf:2: a NUL byte"; do
-	line=${bad%%|*} says=${bad#*|}
+	line=${bad%%|*}
 	printf '# fine\n%s\n' "$line" | sed 's/@NUL/\x00/' >"$tmp/bad.conf"
-	what=$(echo "$line" | cut -c1-24)
-	timeout 5 "$uvfiod" --socket-dir "$sock" --config "$tmp/bad.conf" \
-		>"$tmp/out" 2>&1
-	rc=$?
-	if [ $rc -eq 1 ] && grep -aqF -- "$says" "$tmp/out"; then
-		ok "uvfiod refuses a config file with \"$what\""
-	else
-		not_ok "uvfiod refuses a config file with \"$what\""
-		echo "# exit $rc"
-		diag "$tmp/out" output
-	fi
+	uvfiod_refuses \
+		"uvfiod refuses a config file with \"$(echo "$line" | cut -c1-24)\"" \
+		"${bad#*|}" --socket-dir "$sock" --config "$tmp/bad.conf"
 done
-timeout 5 "$uvfiod" --config "$tmp/none.conf" >"$tmp/out" 2>&1
-rc=$?
-if [ $rc -eq 1 ] && grep -q "none.conf: No such file or directory" "$tmp/out"; then
-	ok "uvfiod names a config file it cannot open"
-else
-	not_ok "uvfiod names a config file it cannot open"
-	diag "$tmp/out" output
-fi
+uvfiod_refuses "uvfiod names a config file it cannot open" \
+	"none.conf: No such file or directory" --config "$tmp/none.conf"
 
 done_testing

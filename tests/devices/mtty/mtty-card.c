@@ -4,6 +4,8 @@
  */
 #include <stdlib.h>
 
+#include <linux/serial_reg.h>
+
 #include "mtty-card.h"
 
 struct card *card_new(const char *name, unsigned int ports,
@@ -40,4 +42,21 @@ void bar_wr(struct uvfio_device *dev, unsigned int bar, unsigned int reg,
 {
 	assert_int_equal(uvfio_device_region_access(dev, bar, reg, &v, 1, true),
 			 1);
+}
+
+size_t read_divisor_and_fifo(struct card *c, unsigned int bar, uint8_t lcr,
+			     uint8_t *out)
+{
+	size_t n = 0;
+
+	if (lcr & UART_LCR_DLAB) {
+		out[n++] = bar_rd(c->dev, bar, UART_DLL);
+		out[n++] = bar_rd(c->dev, bar, UART_DLM);
+		bar_wr(c->dev, bar, UART_LCR, lcr & (uint8_t)~UART_LCR_DLAB);
+	}
+	for (int i = 0; i < 17; i++) {
+		out[n++] = bar_rd(c->dev, bar, UART_LSR);
+		out[n++] = bar_rd(c->dev, bar, UART_RX);
+	}
+	return n;
 }

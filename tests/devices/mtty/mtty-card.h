@@ -7,6 +7,7 @@
 #ifndef UVFIO_TEST_MTTY_CARD_H
 #define UVFIO_TEST_MTTY_CARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../device-test.h"
@@ -27,5 +28,13 @@ void card_free(struct card *c);
 uint8_t bar_rd(struct uvfio_device *dev, unsigned int bar, unsigned int reg);
 void bar_wr(struct uvfio_device *dev, unsigned int bar, unsigned int reg,
 	    uint8_t v);
+
+/*
+ * The end of a guest's view of port @bar, whose LCR reads @lcr, into @out:
+ * the divisor if DLAB is set (then cleared), then LSR and RX 17 times,
+ * which drains the FIFO.  Returns the bytes written.
+ */
+size_t read_divisor_and_fifo(struct card *c, unsigned int bar, uint8_t lcr,
+			     uint8_t *out);
 
 #endif /* UVFIO_TEST_MTTY_CARD_H */

@@ -190,16 +190,7 @@ static size_t guest_view(struct card *c, uint8_t *out)
 		out[n++] = bar_rd(c->dev, bar, UART_IIR);
 		out[n++] = bar_rd(c->dev, bar, UART_LSR);
 		out[n++] = bar_rd(c->dev, bar, UART_MSR);
-		if (lcr & UART_LCR_DLAB) {
-			out[n++] = bar_rd(c->dev, bar, UART_DLL);
-			out[n++] = bar_rd(c->dev, bar, UART_DLM);
-			bar_wr(c->dev, bar, UART_LCR,
-			       lcr & (uint8_t)~UART_LCR_DLAB);
-		}
-		for (int i = 0; i < 17; i++) {
-			out[n++] = bar_rd(c->dev, bar, UART_LSR);
-			out[n++] = bar_rd(c->dev, bar, UART_RX);
-		}
+		n += read_divisor_and_fifo(c, bar, lcr, out + n);
 	}
 	return n;
 }
