@@ -6,7 +6,9 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= 2
 # Seconds per fuzz target: `make fuzz` runs long, `make check` briefly.
+# FUZZ_RUNS=N also ends each target after N inputs (-1: no limit).
 FUZZ_SECONDS ?= 300
+FUZZ_RUNS ?= -1
 CHECK_FUZZ_SECONDS ?= 15
 
 ASAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
@@ -40,7 +42,8 @@ demo: build
 	scripts/demo.sh $(BUILD)
 
 fuzz: build-fuzz
-	FUZZ_SECONDS=$(FUZZ_SECONDS) $(ASAN_ENV) meson test -C $(FUZZ_BUILD) \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) $(ASAN_ENV) \
+		meson test -C $(FUZZ_BUILD) \
 		--suite fuzz --no-rebuild --print-errorlogs
 
 # Every benchmark, each figure against its floor of the same run, then

@@ -48,7 +48,8 @@ struct uvfio_pci_ops {
 	/*
 	 * Optional: see a config write first.  Return 1 if the driver handled
 	 * it (the core then leaves config space alone), 0 to let the core
-	 * apply its permissions.  For devices whose registers differ from
+	 * apply its permissions, or a negative errno to fail the write
+	 * (nothing is applied).  For devices whose registers differ from
 	 * what the core emulates.
 	 */
 	int (*config_write)(struct uvfio_pci *pci, unsigned int offset,

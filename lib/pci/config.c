@@ -179,9 +179,12 @@ ssize_t pci_config_access(struct uvfio_device *dev, unsigned int region,
 		uvfio_pci_config_read(pci, off, buf, len);
 		return (ssize_t)len;
 	}
-	if (pci->ops->config_write &&
-	    pci->ops->config_write(pci, off, buf, len))
-		return (ssize_t)len;
+	if (pci->ops->config_write) {
+		int ret = pci->ops->config_write(pci, off, buf, len);
+
+		if (ret)
+			return ret < 0 ? ret : (ssize_t)len;
+	}
 	if (off < pci->space)
 		config_write(pci, off, buf,
 			     len < pci->space - off ? len : pci->space - off);
