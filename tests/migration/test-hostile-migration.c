@@ -17,6 +17,8 @@
  *         each round trip checked
  *   ram:  ram writes through messages, posted writes and the client's
  *         mapping, each checked; edu factorials, each checked
+ *   other: another edu and ram of the same server, which no migration
+ *         touches: factorials and ram writes, each checked
  *
  * The main thread is the VMM: pre-copy runs at most a fixed number of
  * iterations, each reading until the device has nothing more now or a
@@ -26,8 +28,19 @@
  * joined), the sources go to STOP_COPY, the rest is copied, the
  * destination runs, and its whole visible state (every edu register, the
  * edu buffer as DMA shows it, the ram's memory) must equal the sources'
- * state read right after the stop.  Every loop is bounded by a count,
- * never by time; a hang is the test's timeout.
+ * state read right after the stop.
+ *
+ * In a second plan the guest never stops: through STOP_COPY and STOP the
+ * three hammers busy-loop on the stopped sources (registers, factorials
+ * and transfers that must wait, status polls, ram writes of every kind;
+ * they pause only across the SET into STOP_COPY, so that no operation
+ * checked on a running device ends on a stopped one), and the VMM waits for every hammer, the other devices' included, to
+ * make progress after each piece of stop-copy it moves.  So a guest
+ * cannot stall the migration, nor the other devices, in any state; the
+ * destination runs and finishes the work the source's guest left pending.
+ *
+ * Every loop is bounded by a count, never by time; a hang is the test's
+ * timeout.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,17 +70,17 @@
 #define AREA_PROBE 0x8000 /* where the buffer is read for comparison */
 #define UNMAPPED_IOVA 0x0f000000ull
 
-#define NR_HAMMERS 3
+#define NR_HAMMERS 4	/* regs, dma, ram, other */
 #define OPS_PER_ITER 64 /* each hammer's operations per pre-copy iteration */
 #define MAX_ITERS 5	/* pre-copy iterations, at most */
 #define CHUNK (64u << 10)
 
-enum { EDU_SRC, EDU_DST, RAM_SRC, RAM_DST, NR_DEVS };
+enum { EDU_SRC, EDU_DST, RAM_SRC, RAM_DST, EDU_OTHER, RAM_OTHER, NR_DEVS };
 
 struct fixture {
 	char dir[64];
 	char path[NR_DEVS][96];
-	struct uvfio_pci *edu[2];
+	struct uvfio_pci *edu[NR_DEVS]; /* NULL for the rams */
 	struct uvfio_device *dev[NR_DEVS];
 	struct uvfio_server *srv;
 	int errors;   /* error messages of any device (atomic) */
@@ -89,14 +102,15 @@ static void sink(void *opaque, enum uvfio_log_level level, const char *name,
 
 static int setup(void **state)
 {
-	static const char *const names[NR_DEVS] = { "edu-src", "edu-dst",
-						    "ram-src", "ram-dst" };
+	static const char *const names[NR_DEVS] = { "edu-src",	 "edu-dst",
+						    "ram-src",	 "ram-dst",
+						    "edu-other", "ram-other" };
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
 	test_mkdtemp(f->dir, sizeof(f->dir), "hostile");
 	for (int i = 0; i < NR_DEVS; i++) {
-		if (i == EDU_SRC || i == EDU_DST) {
+		if (i == EDU_SRC || i == EDU_DST || i == EDU_OTHER) {
 			f->edu[i] = edu_new(names[i]);
 			assert_non_null(f->edu[i]);
 			f->dev[i] = uvfio_pci_device(f->edu[i]);
@@ -116,10 +130,12 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	uvfio_server_destroy(f->srv);
-	uvfio_pci_destroy(f->edu[EDU_SRC]);
-	uvfio_pci_destroy(f->edu[EDU_DST]);
-	uvfio_device_destroy(f->dev[RAM_SRC]);
-	uvfio_device_destroy(f->dev[RAM_DST]);
+	for (int i = 0; i < NR_DEVS; i++) {
+		if (f->edu[i])
+			uvfio_pci_destroy(f->edu[i]);
+		else
+			uvfio_device_destroy(f->dev[i]);
+	}
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -205,11 +221,15 @@ struct hammer {
 
 struct rig {
 	struct uvfio_client *edu, *ram; /* the sources' handles */
-	uint8_t *guest;			/* the source's guest memory */
-	uint8_t *ram_map;		/* the source ram, mapped */
+	struct uvfio_client *other_edu, *other_ram;
+	uint8_t *guest;	  /* the source's guest memory */
+	uint8_t *ram_map; /* the source ram, mapped */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool stop; /* atomic */
+	bool stop;    /* atomic */
+	bool stopped; /* atomic: the sources are stopped, the guest is not */
+	bool park;    /* under lock: the sources' hammers wait */
+	int parked;   /* under lock: how many do */
 	struct hammer h[NR_HAMMERS];
 };
 
@@ -336,6 +356,88 @@ static void hammer_ram(struct hammer *h, uint64_t op)
 		     (int)(op % 4));
 }
 
+/*
+ * The guest carries on while its devices are stopped (STOP_COPY, STOP):
+ * every access must still be answered, though the work it starts waits
+ * until a device runs again, on whichever side that is.  The values are
+ * not checked: a write then may or may not reach the stream.
+ */
+static void hammer_stopped(struct hammer *h, uint64_t op)
+{
+	struct rig *g = h->rig;
+	uint64_t r = next_rand(&h->seed), v = 0;
+	size_t len = 1 + (size_t)(r % 4096);
+	size_t off = (size_t)((r >> 20) % (RAM_SIZE - len + 1));
+	int ret = 0;
+
+	if (h->id != 2) {
+		switch (op % 4) {
+		case 0: /* a factorial: pending until the device runs */
+			ret = wr(g->edu, EDU_REG_FACT, (uint32_t)(r % 13), 4);
+			break;
+		case 1: /* a transfer: likewise */
+			ret = dma(g->edu, GUEST_IOVA + AREA_A,
+				  EDU_DMA_START + off % 2048, 1 + len % 2048,
+				  EDU_DMA_RUN);
+			break;
+		case 2: /* the driver's poll for the factorial */
+			ret = rd(g->edu, EDU_REG_STATUS, 4, &v);
+			break;
+		default: /* and for the transfer */
+			ret = rd(g->edu, EDU_REG_DMA_CMD, 8, &v);
+			break;
+		}
+	} else {
+		memset(h->buf, (int)op, len);
+		if (op % 3 == 0)
+			ret = uvfio_client_region_write(g->ram,
+							RAM_REGION_INDEX, off,
+							h->buf,
+							len) == (ssize_t)len ?
+				      0 :
+				      -EIO;
+		else if (op % 3 == 1)
+			ret = uvfio_client_region_write_posted(
+				g->ram, RAM_REGION_INDEX, off, h->buf, len);
+		else
+			memcpy(g->ram_map + off, h->buf, len);
+		if (!ret &&
+		    uvfio_client_region_read(g->ram, RAM_REGION_INDEX, off,
+					     h->back, len) != (ssize_t)len)
+			ret = -EIO;
+	}
+	if (ret)
+		FAIL(h, "access %llu to a stopped source failed",
+		     (unsigned long long)op);
+}
+
+/* The other devices, which no migration touches: each answer checked. */
+static void hammer_other(struct hammer *h, uint64_t op)
+{
+	struct rig *g = h->rig;
+	uint64_t r = next_rand(&h->seed), v = 0;
+	size_t len = 1 + (size_t)(r % 4096);
+	size_t off = (size_t)((r >> 20) % (RAM_SIZE - len + 1));
+
+	if (op % 2) {
+		uint32_t n = (uint32_t)(r % 13);
+
+		if (wr(g->other_edu, EDU_REG_FACT, n, 4) ||
+		    rd(g->other_edu, EDU_REG_FACT, 4, &v) || v != factorial(n))
+			FAIL(h, "other edu: %u! read 0x%llx", n,
+			     (unsigned long long)v);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		h->buf[i] = (uint8_t)(op + i * 7);
+	if (uvfio_client_region_write(g->other_ram, RAM_REGION_INDEX, off,
+				      h->buf, len) != (ssize_t)len ||
+	    uvfio_client_region_read(g->other_ram, RAM_REGION_INDEX, off,
+				     h->back, len) != (ssize_t)len ||
+	    memcmp(h->buf, h->back, len))
+		FAIL(h, "other ram: write of %zu bytes at 0x%zx", len, off);
+}
+
 static void *hammer_main(void *arg)
 {
 	struct hammer *h = arg;
@@ -343,7 +445,11 @@ static void *hammer_main(void *arg)
 
 	for (uint64_t op = 0; !__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE);
 	     op++) {
-		if (h->id == 0)
+		if (h->id == 3)
+			hammer_other(h, op);
+		else if (__atomic_load_n(&g->stopped, __ATOMIC_ACQUIRE))
+			hammer_stopped(h, op);
+		else if (h->id == 0)
 			hammer_regs(h, op);
 		else if (h->id == 1)
 			hammer_dma(h, op);
@@ -352,6 +458,12 @@ static void *hammer_main(void *arg)
 		pthread_mutex_lock(&g->lock);
 		h->ops++;
 		pthread_cond_broadcast(&g->cond);
+		while (g->park && h->id != 3) {
+			g->parked++;
+			pthread_cond_broadcast(&g->cond);
+			pthread_cond_wait(&g->cond, &g->lock);
+			g->parked--;
+		}
 		pthread_mutex_unlock(&g->lock);
 	}
 	return NULL;
@@ -365,6 +477,57 @@ static void wait_progress(struct rig *g, uint64_t ops)
 		while (g->h[i].ops < ops)
 			pthread_cond_wait(&g->cond, &g->lock);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/* Until every hammer has made @more operations beyond those made so far. */
+static void wait_more(struct rig *g, uint64_t more)
+{
+	uint64_t now[NR_HAMMERS];
+
+	pthread_mutex_lock(&g->lock);
+	for (int i = 0; i < NR_HAMMERS; i++)
+		now[i] = g->h[i].ops;
+	for (int i = 0; i < NR_HAMMERS; i++)
+		while (g->h[i].ops < now[i] + more)
+			pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/*
+ * Stop the sources with the guest in between two operations, so that
+ * none it began on a running device ends on a stopped one (its checks
+ * would not hold), then let it hammer the stopped sources.  The other
+ * devices' hammer does not wait.
+ */
+static void stop_under_guest(struct rig *g, struct uvfio_client *const *src)
+{
+	pthread_mutex_lock(&g->lock);
+	g->park = true;
+	while (g->parked < NR_HAMMERS - 1)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(uvfio_client_mig_set_state(
+					 src[i], UVFIO_DEVICE_STATE_STOP_COPY),
+				 0);
+	__atomic_store_n(&g->stopped, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&g->lock);
+	g->park = false;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* The vCPUs stop: the hammers end, each without a failure. */
+static void stop_hammers(struct rig *g, uint64_t min_ops)
+{
+	__atomic_store_n(&g->stop, true, __ATOMIC_RELEASE);
+	for (int i = 0; i < NR_HAMMERS; i++) {
+		assert_int_equal(pthread_join(g->h[i].thread, NULL), 0);
+		if (g->h[i].err[0])
+			print_error("hammer %d: %s\n", i, g->h[i].err);
+		assert_string_equal(g->h[i].err, "");
+		assert_true(g->h[i].ops >= min_ops);
+	}
 }
 
 /* ---- the migration ---- */
@@ -411,9 +574,10 @@ static size_t precopy_iteration(struct mig *m)
 
 /*
  * Stop-copy: read to the end of the stream, bounded by what the device
- * estimated plus what pre-copy may have left unread.
+ * estimated plus what pre-copy may have left unread.  With @g, the guest
+ * hammers on meanwhile: after each piece, wait for all of it to progress.
  */
-static void stop_copy_drain(struct mig *m, uint64_t estimate)
+static void stop_copy_drain(struct mig *m, uint64_t estimate, struct rig *g)
 {
 	const uint64_t limit = 2 * estimate + m->bound + CHUNK;
 
@@ -426,6 +590,8 @@ static void stop_copy_drain(struct mig *m, uint64_t estimate)
 		assert_int_equal(uvfio_client_mig_write(m->dst, m->buf, n), n);
 		m->stop_bytes += (uint64_t)n;
 		assert_true(m->stop_bytes <= limit);
+		if (g)
+			wait_more(g, 8);
 	}
 	assert_true(m->stop_bytes > 0);
 }
@@ -506,6 +672,7 @@ static void attach_edu(struct uvfio_client *c,
 struct plan {
 	size_t edu_bound, ram_bound; /* bytes per pre-copy iteration */
 	int max_iters;
+	bool guest_never_stops; /* hammers on through STOP_COPY and STOP */
 };
 
 static void hostile_migration(struct fixture *f, const struct plan *p)
@@ -558,6 +725,12 @@ static void hostile_migration(struct fixture *f, const struct plan *p)
 
 	g->edu = c[EDU_SRC];
 	g->ram = c[RAM_SRC];
+	g->other_edu = c[EDU_OTHER];
+	g->other_ram = c[RAM_OTHER];
+	/* The other edu needs only its registers: memory space on. */
+	assert_int_equal(uvfio_client_region_write(c[EDU_OTHER], CONFIG, 4,
+						   &(uint16_t){ CMD_MEM }, 2),
+			 2);
 	g->guest = guest[0].addr;
 	assert_int_equal(uvfio_client_region_mmap(
 				 c[RAM_SRC], RAM_REGION_INDEX, 0, RAM_SIZE,
@@ -596,63 +769,82 @@ static void hostile_migration(struct fixture *f, const struct plan *p)
 	}
 	assert_true(iters <= p->max_iters);
 
-	/* The vCPUs stop. */
-	__atomic_store_n(&g->stop, true, __ATOMIC_RELEASE);
-	for (int i = 0; i < NR_HAMMERS; i++) {
-		assert_int_equal(pthread_join(g->h[i].thread, NULL), 0);
-		if (g->h[i].err[0])
-			print_error("hammer %d: %s\n", i, g->h[i].err);
-		assert_string_equal(g->h[i].err, "");
-		assert_true(g->h[i].ops >= (uint64_t)iters * OPS_PER_ITER);
+	if (!p->guest_never_stops) {
+		/* The vCPUs stop. */
+		stop_hammers(g, (uint64_t)iters * OPS_PER_ITER);
+		/* Hammering did not disturb the migration state. */
+		assert_int_equal(state_of(c[EDU_SRC]),
+				 UVFIO_DEVICE_STATE_PRE_COPY);
+		assert_int_equal(state_of(c[RAM_SRC]),
+				 UVFIO_DEVICE_STATE_PRE_COPY);
+		/* The transfers that could move nothing were refused. */
+		assert_true(__atomic_load_n(&f->warnings, __ATOMIC_RELAXED) >
+			    0);
+		/* The edu buffer as the source holds it (it runs still). */
+		probe_buffer(c[EDU_SRC], guest[0].addr);
+		memcpy(probe, (uint8_t *)guest[0].addr + AREA_PROBE,
+		       EDU_DMA_SIZE);
 	}
-	/* Hammering did not disturb the migration state. */
-	assert_int_equal(state_of(c[EDU_SRC]), UVFIO_DEVICE_STATE_PRE_COPY);
-	assert_int_equal(state_of(c[RAM_SRC]), UVFIO_DEVICE_STATE_PRE_COPY);
-	/* The transfers that could move nothing were refused, not lost. */
-	assert_true(__atomic_load_n(&f->warnings, __ATOMIC_RELAXED) > 0);
-
-	/* The edu buffer as the source holds it (the source runs still). */
-	probe_buffer(c[EDU_SRC], guest[0].addr);
-	memcpy(probe, (uint8_t *)guest[0].addr + AREA_PROBE, EDU_DMA_SIZE);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(uvfio_client_mig_data_size(m[i].src, &est[i]),
 				 0);
 
-	set_state(c[EDU_SRC], UVFIO_DEVICE_STATE_STOP_COPY);
-	set_state(c[RAM_SRC], UVFIO_DEVICE_STATE_STOP_COPY);
-	/* The source's final state, right after the stop. */
-	read_regs(c[EDU_SRC], regs);
-	assert_int_equal(regs[0], EDU_ID_VALUE);
-	assert_int_equal(uvfio_client_region_read(c[RAM_SRC], RAM_REGION_INDEX,
-						  0, snap, RAM_SIZE),
-			 RAM_SIZE);
-	assert_memory_equal(snap, g->ram_map, RAM_SIZE);
+	if (p->guest_never_stops) {
+		stop_under_guest(g, (struct uvfio_client *[]){ c[EDU_SRC],
+							       c[RAM_SRC] });
+	} else {
+		set_state(c[EDU_SRC], UVFIO_DEVICE_STATE_STOP_COPY);
+		set_state(c[RAM_SRC], UVFIO_DEVICE_STATE_STOP_COPY);
+		/* The source's final state, right after the stop. */
+		read_regs(c[EDU_SRC], regs);
+		assert_int_equal(regs[0], EDU_ID_VALUE);
+		assert_int_equal(uvfio_client_region_read(c[RAM_SRC],
+							  RAM_REGION_INDEX, 0,
+							  snap, RAM_SIZE),
+				 RAM_SIZE);
+		assert_memory_equal(snap, g->ram_map, RAM_SIZE);
+	}
 	for (int i = 0; i < 2; i++)
-		stop_copy_drain(&m[i], est[i]);
+		stop_copy_drain(&m[i], est[i], p->guest_never_stops ? g : NULL);
 	set_state(c[EDU_SRC], UVFIO_DEVICE_STATE_STOP);
 	set_state(c[RAM_SRC], UVFIO_DEVICE_STATE_STOP);
 	set_state(c[EDU_DST], UVFIO_DEVICE_STATE_RUNNING);
 	set_state(c[RAM_DST], UVFIO_DEVICE_STATE_RUNNING);
 
-	/* The destination shows exactly the source's final state. */
-	read_regs(c[EDU_DST], dregs);
-	assert_regs_equal(regs, dregs);
-	probe_buffer(c[EDU_DST], guest[1].addr);
-	assert_memory_equal((uint8_t *)guest[1].addr + AREA_PROBE, probe,
-			    EDU_DMA_SIZE);
-	/* The probe wrote what the source's probe had left. */
-	read_regs(c[EDU_DST], dregs);
-	assert_regs_equal(regs, dregs);
-	assert_int_equal(uvfio_client_region_read(c[RAM_DST], RAM_REGION_INDEX,
-						  0, dram, RAM_SIZE),
-			 RAM_SIZE);
-	assert_memory_equal(dram, snap, RAM_SIZE);
+	if (p->guest_never_stops) {
+		/* Still hammering in STOP, the other devices still served. */
+		wait_more(g, OPS_PER_ITER);
+		stop_hammers(g, (uint64_t)iters * OPS_PER_ITER);
+		/* The destination runs, and has done the work the guest
+		 * left pending on the stopped source. */
+		read_regs(c[EDU_DST], dregs);
+		assert_int_equal(dregs[0], EDU_ID_VALUE);
+		assert_int_equal(dregs[3] & EDU_STATUS_COMPUTING, 0);
+		assert_int_equal(dregs[8] & EDU_DMA_RUN, 0);
+	} else {
+		/* The destination shows exactly the source's final state. */
+		read_regs(c[EDU_DST], dregs);
+		assert_regs_equal(regs, dregs);
+		probe_buffer(c[EDU_DST], guest[1].addr);
+		assert_memory_equal((uint8_t *)guest[1].addr + AREA_PROBE,
+				    probe, EDU_DMA_SIZE);
+		/* The probe wrote what the source's probe had left. */
+		read_regs(c[EDU_DST], dregs);
+		assert_regs_equal(regs, dregs);
+		assert_int_equal(uvfio_client_region_read(c[RAM_DST],
+							  RAM_REGION_INDEX, 0,
+							  dram, RAM_SIZE),
+				 RAM_SIZE);
+		assert_memory_equal(dram, snap, RAM_SIZE);
+	}
 	assert_int_equal(__atomic_load_n(&f->errors, __ATOMIC_RELAXED), 0);
 
-	print_message("    %d pre-copy iterations; hammer ops %llu/%llu/%llu\n",
+	print_message("    %d pre-copy iterations; hammer ops %llu/%llu/%llu, "
+		      "other devices %llu\n",
 		      iters, (unsigned long long)g->h[0].ops,
 		      (unsigned long long)g->h[1].ops,
-		      (unsigned long long)g->h[2].ops);
+		      (unsigned long long)g->h[2].ops,
+		      (unsigned long long)g->h[3].ops);
 	for (int i = 0; i < 2; i++)
 		print_message(
 			"    %s: pre-copy %llu bytes (bound %zu: hit %d, caught up %d of %d), stop-copy %llu bytes\n",
@@ -712,6 +904,22 @@ static void test_hostile_precopy_tight_bound(void **state)
 	hostile_migration(*state, &p);
 }
 
+/*
+ * The guest never stops: it busy-loops on the sources through STOP_COPY
+ * and STOP, and the migration and the other devices go on regardless.
+ */
+static void test_guest_hammers_through_stop_copy(void **state)
+{
+	const struct plan p = {
+		.edu_bound = 1024,
+		.ram_bound = RAM_SIZE / 8,
+		.max_iters = MAX_ITERS,
+		.guest_never_stops = true,
+	};
+
+	hostile_migration(*state, &p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +927,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_hostile_precopy_tight_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_guest_hammers_through_stop_copy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
