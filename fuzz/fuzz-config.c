@@ -30,6 +30,16 @@ static char *write_back(const struct uvfiod_config *c, size_t *len)
 		fprintf(f, "socket-dir %s\n", c->socket_dir);
 	if (c->threads)
 		fprintf(f, "threads %u\n", c->threads);
+	if (c->socket_mode)
+		fprintf(f, "socket-mode %o\n", c->socket_mode);
+	if (c->socket_chown) {
+		fputs("socket-owner ", f);
+		if (c->socket_uid != (uid_t)-1)
+			fprintf(f, "%u", (unsigned int)c->socket_uid);
+		if (c->socket_gid != (gid_t)-1)
+			fprintf(f, ":%u", (unsigned int)c->socket_gid);
+		fputc('\n', f);
+	}
 	for (unsigned int i = 0; i < c->nr_specs; i++)
 		fprintf(f, "device %s\n", c->specs[i]);
 	if (fclose(f))
@@ -71,6 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len && read_text(&again, text, len, err2, sizeof(err2)))
 		abort();
 	if (again.nr_specs != cfg.nr_specs || again.threads != cfg.threads ||
+	    again.socket_mode != cfg.socket_mode ||
+	    again.socket_chown != cfg.socket_chown ||
+	    again.socket_uid != cfg.socket_uid ||
+	    again.socket_gid != cfg.socket_gid ||
 	    !again.socket_dir != !cfg.socket_dir ||
 	    (cfg.socket_dir && strcmp(again.socket_dir, cfg.socket_dir)))
 		abort();

@@ -5,6 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,87 @@ int uvfiod_config_threads(const char *text, unsigned int *out)
 	if (errno || end == text || *end || v < 1 || v > 64)
 		return -1;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+int uvfiod_config_mode(const char *text, unsigned int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 8);
+	if (errno || end == text || *end || *text == '-' || *text == '+' ||
+	    v < 1 || v > 0777)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* A user or group id as digits: 0, or -1 (the all-ones id means "none"). */
+static int parse_id(const char *text, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v >= 0xffffffffu)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int user_id(const char *name, uid_t *uid)
+{
+	struct passwd *pw = getpwnam(name);
+	unsigned int id;
+
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	if (parse_id(name, &id))
+		return -1;
+	*uid = id;
+	return 0;
+}
+
+static int group_id(const char *name, gid_t *gid)
+{
+	struct group *gr = getgrnam(name);
+	unsigned int id;
+
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (parse_id(name, &id))
+		return -1;
+	*gid = id;
+	return 0;
+}
+
+int uvfiod_config_owner(struct uvfiod_config *cfg, const char *text)
+{
+	char user[UVFIOD_LINE_MAX + 1];
+	const char *colon = strchr(text, ':');
+	size_t ulen = colon ? (size_t)(colon - text) : strlen(text);
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (ulen >= sizeof(user) || (!ulen && (!colon || !colon[1])))
+		return -1;
+	memcpy(user, text, ulen);
+	user[ulen] = '\0';
+	if ((ulen && user_id(user, &uid)) ||
+	    (colon && (!colon[1] || group_id(colon + 1, &gid))))
+		return -1;
+	cfg->socket_chown = true;
+	cfg->socket_uid = uid;
+	cfg->socket_gid = gid;
 	return 0;
 }
 
@@ -81,6 +164,19 @@ static int config_line(struct uvfiod_config *cfg, char *line, char *why,
 		free(cfg->socket_dir_owned);
 		cfg->socket_dir = cfg->socket_dir_owned = dir;
 		return 0;
+	}
+	if (!strcmp(key, "socket-mode")) {
+		if (!uvfiod_config_mode(value, &cfg->socket_mode))
+			return 0;
+		snprintf(why, why_len, "socket-mode must be octal, 1 to 0777");
+		return -1;
+	}
+	if (!strcmp(key, "socket-owner")) {
+		if (!uvfiod_config_owner(cfg, value))
+			return 0;
+		snprintf(why, why_len,
+			 "socket-owner \"%.64s\" is no USER[:GROUP]", value);
+		return -1;
 	}
 	if (!strcmp(key, "threads")) {
 		if (!uvfiod_config_threads(value, &cfg->threads))

@@ -32,7 +32,10 @@ static void usage(FILE *out)
 		"  -s, --socket-dir DIR   where to create the sockets\n"
 		"  -d, --device SPEC      a device: TYPE,id=NAME[,key=value...]\n"
 		"  -c, --config FILE      read settings from FILE (lines: 'socket-dir DIR',\n"
+		"                         'socket-mode MODE', 'socket-owner USER[:GROUP]',\n"
 		"                         'threads N', 'device SPEC'; '#' starts a comment)\n"
+		"      --socket-mode MODE the sockets' mode, octal (default 0600)\n"
+		"      --socket-owner USER[:GROUP]  give the sockets to USER, GROUP\n"
 		"  -t, --threads N        worker threads (default 2)\n"
 		"  -v, --verbose          log more (twice for debug)\n"
 		"  -h, --help             this text\n"
@@ -66,6 +69,8 @@ static int parse_args(int argc, char **argv, struct uvfiod_config *cfg)
 		{ "device", required_argument, NULL, 'd' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "socket-owner", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -89,6 +94,22 @@ static int parse_args(int argc, char **argv, struct uvfiod_config *cfg)
 		case 'c':
 			if (read_config_file(cfg, optarg))
 				return -1;
+			break;
+		case 'm':
+			if (uvfiod_config_mode(optarg, &cfg->socket_mode)) {
+				fprintf(stderr, "uvfiod: --socket-mode must be "
+						"octal, 1 to 0777\n");
+				return -1;
+			}
+			break;
+		case 'o':
+			if (uvfiod_config_owner(cfg, optarg)) {
+				fprintf(stderr,
+					"uvfiod: --socket-owner \"%s\" is no "
+					"USER[:GROUP]\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 't':
 			if (uvfiod_config_threads(optarg, &cfg->threads)) {
@@ -156,8 +177,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 
-	srv = uvfio_server_new(
-		&(struct uvfio_server_opts){ .threads = cfg.threads });
+	srv = uvfio_server_new(&(struct uvfio_server_opts){
+		.threads = cfg.threads,
+		.socket_mode = cfg.socket_mode,
+		.socket_chown = cfg.socket_chown,
+		.socket_uid = cfg.socket_uid,
+		.socket_gid = cfg.socket_gid,
+	});
 	if (!srv) {
 		fprintf(stderr, "uvfiod: %s\n", strerror(errno));
 		goto out;

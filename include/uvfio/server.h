@@ -43,6 +43,7 @@
 #define UVFIO_SERVER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <uvfio/device.h>
 #include <uvfio/export.h>
@@ -62,6 +63,14 @@ struct uvfio_server_opts {
 	int msg_timeout_ms;
 	/* Mode of created sockets; 0 picks 0600. */
 	unsigned int socket_mode;
+	/*
+	 * With socket_chown, created sockets are given to socket_uid and
+	 * socket_gid ((uid_t)-1 or (gid_t)-1 keeps that one), as chown(2)
+	 * does, before they accept connections.
+	 */
+	bool socket_chown;
+	uid_t socket_uid;
+	gid_t socket_gid;
 };
 
 /* NULL @opts takes every default.  NULL with errno set on failure. */

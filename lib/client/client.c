@@ -205,6 +205,8 @@ int client_feature(struct uvfio_client *c, uint32_t flags, void *payload,
 
 static int get_u64(struct uvfio_client *c, uint32_t feat, uint64_t *out)
 {
+	/* A GET carries its payload to the device: zeros, not our stack. */
+	*out = 0;
 	return client_feature(c, feat | UVFIO_DEVICE_FEATURE_GET, out,
 			      sizeof(*out));
 }

@@ -61,7 +61,7 @@ fail:
 	return NULL;
 }
 
-static int listen_on(const char *path, unsigned int mode)
+static int listen_on(const char *path, const struct uvfio_server_opts *opts)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -80,7 +80,9 @@ static int listen_on(const char *path, unsigned int mode)
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    chmod(path, mode) || listen(fd, 8)) {
+	    (opts->socket_chown &&
+	     chown(path, opts->socket_uid, opts->socket_gid)) ||
+	    chmod(path, opts->socket_mode) || listen(fd, 8)) {
 		ret = -errno;
 		close(fd);
 		unlink(path);
@@ -122,8 +124,7 @@ int uvfio_server_add_device(struct uvfio_server *srv, struct uvfio_device *dev,
 	ep->poll.obj = ep;
 	ep->worker = &srv->workers[srv->nr_endpoints % srv->nr_workers];
 	ep->path = strdup(path);
-	ep->listen_fd = ep->path ? listen_on(path, srv->opts.socket_mode) :
-				   -ENOMEM;
+	ep->listen_fd = ep->path ? listen_on(path, &srv->opts) : -ENOMEM;
 	if (ep->listen_fd < 0) {
 		ret = ep->listen_fd;
 		goto fail;

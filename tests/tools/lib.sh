@@ -2,9 +2,12 @@
 # programs under test): a scratch directory $tmp with uvfiod's socket
 # directory $sock, removed on exit; TAP output; uvfioctl runs; uvfiod
 # started and stopped.  A script may redefine cleanup() to undo more.
+# Under tests/memcheck.sh, $UVFIO_WRAP runs uvfiod and uvfioctl (those of
+# uvfiod_start and run) under valgrind's memcheck.
 # shellcheck shell=sh
 # shellcheck disable=SC2034,SC2154 # variables of the sourcing script
 
+UVFIO_WRAP=${UVFIO_WRAP:-}
 tmp=$(mktemp -d)
 sock=$tmp/sock
 mkdir "$sock"
@@ -62,7 +65,8 @@ done_testing() {
 # run ARGS...: uvfioctl ARGS, stdout in $tmp/out, stderr in $tmp/err,
 # exit status in $rc.
 run() {
-	"$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	# shellcheck disable=SC2086 # a command line
+	$UVFIO_WRAP "$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 
@@ -120,7 +124,8 @@ sockets_up() {
 uvfiod_start() {
 	names=$1
 	shift
-	"$uvfiod" --socket-dir "$sock" "$@" 2>"$tmp/uvfiod.log" &
+	# shellcheck disable=SC2086 # a command line
+	$UVFIO_WRAP "$uvfiod" --socket-dir "$sock" "$@" 2>"$tmp/uvfiod.log" &
 	pid=$!
 	# Bounded: 400 polls.  Nothing is timed; the bound only limits how
 	# long a broken daemon is waited for.

@@ -168,9 +168,20 @@ done
 
 # ---- uvfiod --config ----
 
+# holds DESC CMD...: pass if CMD succeeds; else show $got.
+holds() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc" && echo "# got: $got"; fi
+}
+
+# root may give the sockets to anyone; others to themselves.
+if [ "$(id -u)" -eq 0 ]; then owner=4242:4343; else owner=$(id -u):$(id -g); fi
 cat >"$tmp/good.conf" <<CONF
 # two devices, blanks and comments around them
 threads 3
+socket-mode 0660
+socket-owner $owner
 
 	device   ram,id=c0,size=64K   # trailing comment
 device ram,id=c1,size=64K
@@ -179,14 +190,40 @@ uvfiod_serves "uvfiod serves the devices of a config file" "c0 c1" \
 	--config "$tmp/good.conf"
 expect "a device from the config file answers" 0 out \
 	'^Region 0: size 0x10000 \(64 KiB\)' info "$sock/c1.sock"
+got=$(stat -c '%a %u:%g' "$sock/c0.sock")
+holds "its sockets have the mode and owner it sets" [ "$got" = "660 $owner" ]
 kill_wait "$pid"
 pid=
+uvfiod_serves "uvfiod serves with the default socket mode" "d0" \
+	--device ram,id=d0,size=64K
+got=$(stat -c '%a %u' "$sock/d0.sock")
+holds "the default is 0600, ours" [ "$got" = "600 $(id -u)" ]
+kill_wait "$pid"
+pid=
+uvfiod_serves "uvfiod takes --socket-mode and --socket-owner" "o0" \
+	--device ram,id=o0,size=64K --socket-mode 640 --socket-owner ":${owner#*:}"
+got=$(stat -c '%a %u:%g' "$sock/o0.sock")
+holds "they apply" [ "$got" = "640 $(id -u):${owner#*:}" ]
+kill_wait "$pid"
+pid=
+for bad in "--socket-mode|0800|--socket-mode must be octal, 1 to 0777" \
+	"--socket-mode|1000|--socket-mode must be octal, 1 to 0777" \
+	"--socket-mode|0|--socket-mode must be octal, 1 to 0777" \
+	"--socket-owner|no-such-user-here|is no USER[:GROUP]" \
+	"--socket-owner|root:|is no USER[:GROUP]" \
+	"--socket-owner|:|is no USER[:GROUP]"; do
+	opt=${bad%%|*} rest=${bad#*|}
+	uvfiod_refuses "uvfiod refuses $opt ${rest%%|*}" "${rest#*|}" \
+		--socket-dir "$sock" --device ram,id=x,size=64K "$opt" "${rest%%|*}"
+done
 
 long=$(head -c 1100 /dev/zero | tr '\0' x)
 for bad in "colour blue|bad.conf:2: unknown setting \"colour\"" \
 	"threads|bad.conf:2: \"threads\" needs a value" \
 	"threads 0|bad.conf:2: threads must be 1-64" \
 	"threads 3x|bad.conf:2: threads must be 1-64" \
+	"socket-mode rw|bad.conf:2: socket-mode must be octal, 1 to 0777" \
+	"socket-owner a:b:c|bad.conf:2: socket-owner \"a:b:c\" is no USER[:GROUP]" \
 	"device $long|bad.conf:2: line longer than 1024" \
 	"device ram,id=n@NUL,size=64K|bad.conf:2: a NUL byte"; do
 	line=${bad%%|*}

@@ -420,7 +420,7 @@ static void test_too_many_fds(void **state)
 	{
 		struct vfu_header hdr = { .msg_id = 1, .msg_size = 20 };
 		struct iovec iov[2] = { { &hdr, sizeof(hdr) }, { fds, m.len } };
-		char ctl[CMSG_SPACE(sizeof(fds))];
+		char ctl[CMSG_SPACE(sizeof(fds))] = { 0 }; /* padding too */
 		struct msghdr mh = { .msg_iov = iov,
 				     .msg_iovlen = 2,
 				     .msg_control = ctl,

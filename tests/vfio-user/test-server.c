@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <uvfio/uvfio.h>
@@ -148,12 +149,68 @@ static void test_start_failure_undone(void **state)
 	assert_int_equal(test_count_fds(), fds);
 }
 
+/* The socket's mode and owner, after add_device. */
+static void socket_stat(struct testdev_pair *f, const char *name,
+			const struct uvfio_server_opts *opts, struct stat *st)
+{
+	struct uvfio_server *srv = uvfio_server_new(opts);
+	char path[128];
+
+	sock_path(f, name, path, sizeof(path));
+	assert_non_null(srv);
+	assert_int_equal(uvfio_server_add_device(srv, f->dev[0], path), 0);
+	assert_int_equal(lstat(path, st), 0);
+	assert_true(S_ISSOCK(st->st_mode));
+	uvfio_server_destroy(srv);
+}
+
+/*
+ * Sockets are 0600 and ours unless asked otherwise; asked, they have the
+ * mode and owner before they accept connections.  A change of owner we
+ * may not make fails the device's addition and leaves no socket.
+ */
+static void test_socket_mode_and_owner(void **state)
+{
+	struct testdev_pair *f = *state;
+	/* root may give a socket to anyone; others only to a group of theirs. */
+	uid_t uid = geteuid() ? geteuid() : 4242;
+	gid_t gid = geteuid() ? getegid() : 4343;
+	struct uvfio_server_opts opts = { .socket_mode = 0660,
+					  .socket_chown = true,
+					  .socket_uid = uid,
+					  .socket_gid = gid };
+	struct uvfio_server *srv;
+	struct stat st;
+	char path[128];
+
+	socket_stat(f, "default", NULL, &st);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
+	socket_stat(f, "shared", &opts, &st);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+	opts.socket_uid = (uid_t)-1; /* the group alone */
+	socket_stat(f, "group", &opts, &st);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_gid, gid);
+	if (!geteuid())
+		return;
+	opts.socket_uid = 0; /* not ours to give */
+	srv = uvfio_server_new(&opts);
+	sock_path(f, "refused", path, sizeof(path));
+	assert_int_equal(uvfio_server_add_device(srv, f->dev[0], path), -EPERM);
+	assert_int_equal(access(path, F_OK), -1);
+	uvfio_server_destroy(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_after_stop),
 		cmocka_unit_test(test_device_added_twice),
 		cmocka_unit_test(test_start_failure_undone),
+		cmocka_unit_test(test_socket_mode_and_owner),
 	};
 
 	if (getenv("TEST_FILTER"))
