@@ -14,7 +14,8 @@ CHECK_FUZZ_SECONDS ?= 15
 ASAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build build-asan build-fuzz demo check fuzz bench format clean
+.PHONY: all deps build build-asan build-fuzz demo check memcheck fuzz bench \
+	format clean
 
 all: build
 
@@ -41,6 +42,13 @@ build-fuzz: deps
 demo: build
 	scripts/demo.sh $(BUILD)
 
+# The integration tests under valgrind's memcheck: no invalid access, no
+# use of uninitialised memory, no leak (tests/memcheck.sh).
+MEMCHECK = meson test -C $(BUILD) --setup memcheck --suite integration \
+	--num-processes $(JOBS) --print-errorlogs
+memcheck: build
+	$(MEMCHECK)
+
 fuzz: build-fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) $(ASAN_ENV) \
 		meson test -C $(FUZZ_BUILD) \
@@ -62,11 +70,12 @@ bench: build
 		--uvfiod $(BUILD)/tools/uvfiod
 	python3 bench/report.py $(BENCH_OUT) bench
 
-# Run both suites to the end, then count every test case of both.  The
+# Run every suite to the end, then count every test case of all.  The
 # count reads cmocka's standard output: CMOCKA_MESSAGE_OUTPUT unset.
 check: build build-asan build-fuzz
 	-env -u CMOCKA_MESSAGE_OUTPUT meson test -C $(BUILD) \
 		--num-processes $(JOBS) --print-errorlogs
+	-env -u CMOCKA_MESSAGE_OUTPUT $(MEMCHECK)
 	-env -u CMOCKA_MESSAGE_OUTPUT $(ASAN_ENV) meson test -C $(ASAN_BUILD) \
 		--num-processes $(JOBS) --print-errorlogs
 	-env -u CMOCKA_MESSAGE_OUTPUT FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \

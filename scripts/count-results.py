@@ -72,11 +72,22 @@ def cases(out):
 
 
 def count(build):
-    passed = failed = skipped = 0
-    path = os.path.join(build, "meson-logs", "testlog.json")
+    """Counts of BUILD's test log, and of its memcheck setup's if any."""
+    logs = os.path.join(build, "meson-logs")
+    path = os.path.join(logs, "testlog.json")
     if not os.path.exists(path):
         print(f"{build}: no test log (did the build fail?)")
         return 0, 1, 0
+    passed, failed, skipped = count_log(build, path)
+    path = os.path.join(logs, "testlog-memcheck.json")
+    if os.path.exists(path):
+        p, f, s = count_log(build + " (memcheck)", path)
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+    return passed, failed, skipped
+
+
+def count_log(build, path):
+    passed = failed = skipped = 0
     with open(path, encoding="utf-8") as f:
         for line in f:
             t = json.loads(line)

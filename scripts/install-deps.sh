@@ -3,7 +3,7 @@
 # Usage: install-deps.sh [check|bench|...]   (the job decides the list)
 set -eu
 
-packages="meson ninja-build gcc pkg-config python3 libcmocka-dev libjson-c-dev libisal-dev uuid-dev clang libclang-rt-14-dev pciutils make qemu-system-x86 busybox-static cpio xz-utils"
+packages="meson ninja-build gcc pkg-config python3 libcmocka-dev libjson-c-dev libisal-dev uuid-dev clang libclang-rt-14-dev pciutils make valgrind qemu-system-x86 busybox-static cpio xz-utils"
 # make bench plots its curves.
 [ "${1:-}" = bench ] && packages="$packages gnuplot-nox"
 

@@ -62,11 +62,16 @@ done_testing() {
 
 # ---- uvfioctl ----
 
+# ctl ARGS...: uvfioctl ARGS (under memcheck with tests/memcheck.sh).
+ctl() {
+	# shellcheck disable=SC2086 # a command line
+	$UVFIO_WRAP "$ctl" "$@"
+}
+
 # run ARGS...: uvfioctl ARGS, stdout in $tmp/out, stderr in $tmp/err,
 # exit status in $rc.
 run() {
-	# shellcheck disable=SC2086 # a command line
-	$UVFIO_WRAP "$ctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	ctl "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 
@@ -169,6 +174,19 @@ uvfiod_serves() {
 		diag "$tmp/uvfiod.log" uvfiod
 		echo "Bail out! uvfiod did not create its sockets"
 		exit 1
+	fi
+}
+
+# uvfiod_exits_clean: uvfiod_stop, then pass if uvfiod exited 0 (under
+# memcheck: without an invalid access or a leak either).
+uvfiod_exits_clean() {
+	uvfiod_stop
+	if [ "$status" -eq 0 ]; then
+		ok "uvfiod exits 0 on SIGTERM"
+	else
+		not_ok "uvfiod exits 0 on SIGTERM"
+		echo "# exit $status"
+		diag "$tmp/uvfiod.log" uvfiod
 	fi
 }
 

@@ -15,7 +15,7 @@ uvfiod_start "ram0 edu0 tty0 ktty0" --device ram,id=ram0,size=1M \
 	--device mtty,id=ktty0,ports=2,stream=kernel
 
 for dev in ram0 edu0 tty0 ktty0; do
-	"$ctl" check "$sock/$dev.sock" >"$tmp/out" 2>&1
+	ctl check "$sock/$dev.sock" >"$tmp/out" 2>&1
 	rc=$?
 	while IFS= read -r line; do
 		case $line in
@@ -29,7 +29,8 @@ for dev in ram0 edu0 tty0 ktty0; do
 done
 
 # A device that cannot be opened is a failure, status 1.
-"$ctl" check "$sock/missing.sock" >"$tmp/out" 2>&1
+ctl check "$sock/missing.sock" >"$tmp/out" 2>&1
 [ $? -eq 1 ] && ok "a missing device fails with status 1" ||
 	not_ok "a missing device fails with status 1"
+uvfiod_exits_clean
 done_testing

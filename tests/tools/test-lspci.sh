@@ -26,11 +26,11 @@ uvfiod_start "edu0 tty0" --device edu,id=edu0 --device mtty,id=tty0,ports=2
 
 # Place the BARs as firmware would: lspci shows a region once it has an
 # address (a dump cannot tell sizes).
-"$ctl" write "$sock/edu0.sock" config 0x10 0xfea00000
-"$ctl" write "$sock/tty0.sock" config 0x10 0xc000
-"$ctl" write "$sock/tty0.sock" config 0x14 0xc008
+ctl write "$sock/edu0.sock" config 0x10 0xfea00000
+ctl write "$sock/tty0.sock" config 0x10 0xc000
+ctl write "$sock/tty0.sock" config 0x14 0xc008
 for dev in edu0 tty0; do
-	"$ctl" lspci "$sock/$dev.sock" >"$tmp/$dev.dump" 2>&1
+	ctl lspci "$sock/$dev.sock" >"$tmp/$dev.dump" 2>&1
 	lspci -F "$tmp/$dev.dump" -n -vv >"$tmp/$dev.n" 2>&1
 	lspci -F "$tmp/$dev.dump" -vv >"$tmp/$dev.names" 2>&1
 done
@@ -51,4 +51,5 @@ check "mtty's BAR0 is I/O" "$tmp/tty0.n" 'Region 0: I/O ports at c000'
 check "mtty with 2 ports has an I/O BAR1" "$tmp/tty0.n" \
 	'Region 1: I/O ports at c008'
 check "mtty has no capabilities" "$tmp/tty0.n" 'Status: Cap-'
+uvfiod_exits_clean
 done_testing

@@ -41,7 +41,7 @@ check() {
 
 # state_is DEV STATE: `uvfioctl info --json` says DEV is in STATE.
 state_is() {
-	"$ctl" info --json "$1" >"$tmp/info" 2>"$tmp/info.err" &&
+	ctl info --json "$1" >"$tmp/info" 2>"$tmp/info.err" &&
 		json_check "$tmp/info" "d['migration']['state'] == '$2'" ||
 		{ echo "# $1: $(cat "$tmp/info.err")"; return 1; }
 }
@@ -60,7 +60,7 @@ value_at() {
 
 write_pattern() {
 	for off in $offsets; do
-		"$ctl" write "$1" 0 "$off" "$(value_at "$off")" --width 8 ||
+		ctl write "$1" 0 "$off" "$(value_at "$off")" --width 8 ||
 			return 1
 	done
 }
@@ -68,7 +68,7 @@ write_pattern() {
 # has_pattern DEV: every pattern value reads back from DEV.
 has_pattern() {
 	for off in $offsets; do
-		v=$("$ctl" read "$1" 0 "$off" --width 8) || return 1
+		v=$(ctl read "$1" 0 "$off" --width 8) || return 1
 		if [ "$v" != "$(value_at "$off")" ]; then
 			echo "# $1 offset $off: $v, expected $(value_at "$off")"
 			return 1
@@ -79,8 +79,8 @@ has_pattern() {
 # same_values A B: A and B read the same at every pattern offset.
 same_values() {
 	for off in $offsets; do
-		a=$("$ctl" read "$1" 0 "$off" --width 8) || return 1
-		b=$("$ctl" read "$2" 0 "$off" --width 8) || return 1
+		a=$(ctl read "$1" 0 "$off" --width 8) || return 1
+		b=$(ctl read "$2" 0 "$off" --width 8) || return 1
 		if [ "$a" != "$b" ]; then
 			echo "# offset $off: $a on $1, $b on $2"
 			return 1
@@ -110,7 +110,7 @@ check "info --json has migration flags and state" json_check "$tmp/out" \
 
 # ---- migrate ----
 
-write_pattern "$r0" && "$ctl" write "$r1" 0 0x1000 0x1111 --width 8
+write_pattern "$r0" && ctl write "$r1" 0 0x1000 0x1111 --width 8
 check "the pattern is written to r0" has_pattern "$r0"
 
 run migrate "$r0" "$r1" --json
@@ -179,7 +179,7 @@ check "r0 is RUNNING after save" state_is "$r0" RUNNING
 bytes=$(wc -c <"$tmp/r0.mig")
 check "the file holds the whole state" [ "$bytes" -gt 1048576 ]
 
-"$ctl" write "$r2" 0 0 0x77 --width 8
+ctl write "$r2" 0 0 0x77 --width 8
 expect "load it into r2" 0 out \
 	"^$r2: loaded 1.00 MiB \($bytes bytes\) from $tmp/r0.mig in [0-9.]+ ms; the device is RUNNING$" \
 	load "$r2" "$tmp/r0.mig"
@@ -327,9 +327,9 @@ if [ "$netns_ok" -ne 0 ]; then
 		i=$((i + 1))
 	done
 else
-	"$ctl" write "$r2" 0 0x1000 0x2222 --width 8
+	ctl write "$r2" 0 0x1000 0x2222 --width 8
 	check "receive r2 listens in namespace b" receiver "$r2"
-	"$ctl" write "$r0" 0 0x1000 "$(value_at 0x1000)" --width 8
+	ctl write "$r0" 0 0x1000 "$(value_at 0x1000)" --width 8
 	run_in_a migrate "$r0" tcp:10.213.7.2:4444 --json
 	receiver_status
 	check "migrate r0 tcp:10.213.7.2:4444 --json from namespace a" \
@@ -339,7 +339,7 @@ else
 		"^$r2: received [0-9.]+ MiB \([0-9]+ bytes: [0-9.]+ MiB pre-copy, [0-9.]+ MiB stop-copy\) from 10\.213\.7\.1 port [0-9]+ in [0-9.]+ ms; the device is RUNNING$" \
 		out
 	check "r2 holds r0's pattern" has_pattern "$r2"
-	"$ctl" migrate "$r2" "$r0" >/dev/null 2>&1
+	ctl migrate "$r2" "$r0" >/dev/null 2>&1
 
 	receiver "$small"
 	run_in_a migrate "$r0" tcp:10.213.7.2:4444 --json
