@@ -4,6 +4,7 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+COV_BUILD ?= build-fuzzcov
 JOBS ?= 2
 # Seconds per fuzz target: `make fuzz` runs long, `make check` briefly.
 # FUZZ_RUNS=N also ends each target after N inputs (-1: no limit).
@@ -14,8 +15,8 @@ CHECK_FUZZ_SECONDS ?= 15
 ASAN_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: all deps build build-asan build-fuzz demo check memcheck fuzz bench \
-	format clean
+.PHONY: all deps build build-asan build-fuzz demo check memcheck fuzz \
+	fuzz-coverage bench format clean
 
 all: build
 
@@ -54,6 +55,17 @@ fuzz: build-fuzz
 		meson test -C $(FUZZ_BUILD) \
 		--suite fuzz --no-rebuild --print-errorlogs
 
+# Lines and branches each fuzz target's corpus (its seeds, and what make
+# fuzz grew) covers of the code it is for: llvm-cov, from a build of its own.
+fuzz-coverage: build-fuzz
+	@scripts/install-deps.sh coverage
+	@test -f $(COV_BUILD)/build.ninja || CC=clang meson setup $(COV_BUILD) \
+		-Dfuzzing=true -Dbuildtype=debug \
+		-Dc_args='-fprofile-instr-generate -fcoverage-mapping' \
+		-Dc_link_args=-fprofile-instr-generate
+	ninja -C $(COV_BUILD) fuzzers
+	python3 fuzz/coverage.py $(COV_BUILD) $(FUZZ_BUILD)
+
 # Every benchmark, each figure against its floor of the same run, then
 # bench/report.md and its plots (bench/report.py).
 BENCH_OUT = $(BUILD)/bench/results.tsv
@@ -87,4 +99,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(COV_BUILD)

@@ -2,12 +2,16 @@
 /*
  * libFuzzer target: sequences of config-space and BAR accesses, SET_IRQS
  * requests and device-feature calls into the real PCI devices, an edu and
- * a two-port mtty.  The edu has a 64 KiB memfd window in its DMA space at
+ * a two-port mtty, and into a PCI Express function with every capability
+ * the core emulates (PM, 64-bit MSI with per-vector masks, MSI-X, FLR,
+ * vendor, DSN and vendor-specific extended), memory, mmappable and I/O
+ * BARs and a ROM.  The edu has a 64 KiB memfd window in its DMA space at
  * DMA_IOVA, so its DMA engine moves data.
  *
  * An input is a sequence of records (little-endian):
  *   u8 device, u8 region, u8 arg, u8 len, u32 offset, then data
- * device bit 0 picks the device (edu, mtty); bits 1-3 the operation:
+ * device bit 0 picks edu or mtty, bit 4 the full function instead; bits
+ * 1-3 the operation:
  *   0-5  region access: region % 10 (9 does not exist), arg bit 0 write,
  *        len % 65 bytes (0 is refused), the data follows for a write
  *   6    SET_IRQS: index region % 6, flags arg (bits 6-7 invalid), start
@@ -81,6 +85,57 @@ static size_t take(struct input *in, void *out, size_t n)
 	in->p += got;
 	in->left -= got;
 	return got;
+}
+
+/* The full function's registers: the I/O BAR, and BAR 2 around MSI-X. */
+static ssize_t full_bar(struct uvfio_pci *pci, unsigned int bar, uint64_t off,
+			void *buf, size_t len, bool is_write)
+{
+	static uint8_t regs[6][4096];
+
+	(void)pci;
+	if (is_write)
+		memcpy(regs[bar] + off, buf, len);
+	else
+		memcpy(buf, regs[bar] + off, len);
+	return (ssize_t)len;
+}
+
+static const struct uvfio_pci_ops full_ops = { .bar_access = full_bar };
+
+static struct uvfio_pci *full_new(void)
+{
+	static const struct uvfio_pci_ids ids = { 0x1af4, 0x10f1,   0x1af4,
+						  0x0002, 0x020000, 3 };
+	static const uint8_t body[5] = { 1, 2, 3, 4, 5 },
+			     rom[64] = { 0x55, 0xaa };
+	struct uvfio_pci *pci = uvfio_pci_new("fuzz-full", &full_ops, NULL,
+					      &ids, UVFIO_PCIE_CONFIG_SIZE);
+	int ret;
+
+	if (!pci)
+		abort();
+	ret = uvfio_pci_add_bar(pci, 0, 4096,
+				UVFIO_PCI_BAR_MEMORY | UVFIO_PCI_BAR_MMAP |
+					UVFIO_PCI_BAR_64 |
+					UVFIO_PCI_BAR_PREFETCH);
+	ret = ret ?: uvfio_pci_add_bar(pci, 2, 4096, 0);
+	ret = ret ?: uvfio_pci_add_bar(pci, 4, 16, UVFIO_PCI_BAR_IO);
+	ret = ret ?: uvfio_pci_add_rom(pci, 2048, rom, sizeof(rom));
+	ret = ret ?: uvfio_pci_set_intx_pin(pci, 2);
+	ret = ret ?: (uvfio_pci_add_pm(pci) < 0);
+	ret = ret ?: (uvfio_pci_add_msi(pci, 4, true, true) < 0);
+	ret = ret ?: (uvfio_pci_add_msix(pci, 8, 2, 0, 2, 2048) < 0);
+	ret = ret ?: (uvfio_pci_add_pcie(pci, true) < 0);
+	ret = ret ?: (uvfio_pci_add_vendor_cap(pci, body, sizeof(body)) < 0);
+	ret = ret ?: (uvfio_pci_add_ext_dsn(pci, 0x0123456789abcdefull) < 0);
+	ret = ret   ?:
+		      (uvfio_pci_add_ext_vendor(pci, 7, 1, body, sizeof(body)) <
+		       0);
+	ret = ret ?: uvfio_pci_realize(pci);
+	if (ret)
+		abort();
+	return pci;
 }
 
 static void region_access(struct uvfio_device *dev, const struct rec *r,
@@ -178,8 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
-	struct uvfio_pci *pci[2];
-	struct uvfio_device *dev[2];
+	struct uvfio_pci *pci[3];
+	struct uvfio_device *dev[3];
 	struct rec r;
 
 	if (memfd < 0)
@@ -187,9 +242,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ram, 0, DMA_SIZE);
 	pci[0] = edu_new("fuzz-edu");
 	pci[1] = mtty_new("fuzz-mtty", 2, MTTY_STREAM_UVFIO);
+	pci[2] = full_new();
 	if (!pci[0] || !pci[1])
 		abort();
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		dev[i] = uvfio_pci_device(pci[i]);
 		uvfio_device_set_log(dev[i], fuzz_quiet, NULL, UVFIO_LOG_DEBUG);
 	}
@@ -198,21 +254,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	while (in.left >= sizeof(r)) {
+		struct uvfio_device *d;
+
 		take(&in, &r, sizeof(r));
+		d = dev[r.device & 0x10 ? 2 : r.device & 1];
 		switch ((r.device >> 1) & 7) {
 		case 6:
-			set_irqs(dev[r.device & 1], &r, &in);
+			set_irqs(d, &r, &in);
 			break;
 		case 7:
-			feature(dev[r.device & 1], &r, &in);
+			feature(d, &r, &in);
 			break;
 		default:
-			region_access(dev[r.device & 1], &r, &in);
+			region_access(d, &r, &in);
 			break;
 		}
 	}
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		/* What a closing VMM does before the device goes. */
 		uvfio_device_reset(dev[i]);
 		uvfio_pci_destroy(pci[i]);

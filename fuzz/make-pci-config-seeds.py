@@ -2,13 +2,13 @@
 """Write the seed corpus of fuzz-pci-config: record sequences (see
 fuzz/fuzz-pci-config.c) that drive the edu and the mtty as their drivers
 do: registers, config space, DMA, interrupts, migration and dirty-logging
-features.  Run from the repository root:
+features; and that walk the full function's capabilities and BARs.  Run from the repository root:
 python3 fuzz/make-pci-config-seeds.py"""
 import os
 import struct
 
 OUT = "fuzz/corpus/pci-config"
-EDU, MTTY = 0, 1
+EDU, MTTY, FULL = 0, 1, 0x10
 CONFIG = 7
 DMA_IOVA = 0x100000
 # SET_IRQS flags
@@ -61,7 +61,23 @@ for port in (0, 1):
     uart += b"".join(rd(MTTY, port, off, 1) for off in range(8))
     uart += rd(MTTY, port, 0, 1) * 6 + rd(MTTY, port, 0, 8)
 
+# The full function: its config space with every capability (extended ones
+# included), each dword written all-ones and read back, memory decode on,
+# every BAR and the ROM, MSI-X through eventfds.
+full = config_dump(FULL, 0x180) + wr(FULL, CONFIG, 4, 0x0007, 2)
+for off in range(0x10, 0x28, 4):
+    full += wr(FULL, CONFIG, off, 0xffffffff, 4) + rd(FULL, CONFIG, off, 4)
+for off in range(0x40, 0x100, 4):
+    full += wr(FULL, CONFIG, off, 0xffffffff, 4) + rd(FULL, CONFIG, off, 4)
+full += (rd(FULL, 0, 0, 8) + wr(FULL, 0, 8, 0x1122334455667788, 8)
+         + wr(FULL, 2, 0, 0xfee00000, 4) + wr(FULL, 2, 8, 0x41, 4)
+         + wr(FULL, 2, 12, 0, 4) + rd(FULL, 2, 2048, 8)
+         + wr(FULL, 2, 3000, 0xab, 1) + wr(FULL, 4, 0, 0x5a, 1)
+         + rd(FULL, 4, 0, 4) + rd(FULL, 6, 0, 64)
+         + irqs(FULL, 2, EVENTFD | TRIGGER, 0, b"\0\1\2\3"))
+
 SEEDS = {
+    "full": full,
     "edu-id": rd(EDU, 0, 0, 4),
     "edu-regs": (wr(EDU, 0, 4, 0x12345678, 4) + rd(EDU, 0, 4, 4)
                  + wr(EDU, 0, 8, 10, 4) + rd(EDU, 0, 8, 4)

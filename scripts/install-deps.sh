@@ -4,8 +4,9 @@
 set -eu
 
 packages="meson ninja-build gcc pkg-config python3 libcmocka-dev libjson-c-dev libisal-dev uuid-dev clang libclang-rt-14-dev pciutils make valgrind qemu-system-x86 busybox-static cpio xz-utils"
-# make bench plots its curves.
+# make bench plots its curves; make fuzz-coverage reads them with llvm-cov.
 [ "${1:-}" = bench ] && packages="$packages gnuplot-nox"
+[ "${1:-}" = coverage ] && packages="$packages llvm"
 
 missing=""
 for p in $packages; do
