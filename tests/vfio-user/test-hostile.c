@@ -248,13 +248,13 @@ static void test_region_mmap_at_offset(void **state)
 	fake_stop(&f);
 }
 
-/* Never the reply, only stale ones, every 100 ms for 3 s. */
+/* Never the reply, only stale ones, every 100 ms until the client goes. */
 static void serve_stale(struct fake *f, int sock, const struct vfu_rx *rx)
 {
 	struct vfu_device_info info = { .argsz = sizeof(info) };
 
 	(void)f;
-	for (int i = 0; i < 30; i++) {
+	for (unsigned int i = 0;; i++) {
 		struct vfu_header h = { .msg_id = (uint16_t)(rx->hdr.msg_id +
 							     1000 + i),
 					.command = rx->hdr.command,
@@ -266,19 +266,21 @@ static void serve_stale(struct fake *f, int sock, const struct vfu_rx *rx)
 	}
 }
 
+/*
+ * Messages that are not the reply do not extend its deadline: stale
+ * replies keep coming for as long as the client stays, so a deadline
+ * they extended would never pass (the test's timeout).
+ */
 static void test_reply_deadline_not_extended(void **state)
 {
 	struct uvfio_device_info info = { .argsz = sizeof(info) };
 	struct fake f = { 0 };
 	struct uvfio_client *c;
-	double t0;
 
 	(void)state;
 	fake_start(&f, plain_caps, serve_stale);
 	c = open_fake(&f, 500);
-	t0 = raw_now_ms();
 	assert_int_equal(uvfio_client_device_info(c, &info), -ETIMEDOUT);
-	assert_true(raw_now_ms() - t0 < 1500);
 	uvfio_client_close(c);
 	fake_stop(&f);
 }
