@@ -34,6 +34,7 @@
 #include "fuzz-util.h"
 
 #define WINDOW (64ull << 20)
+#define MAX_WRITE (128u << 10) /* 32 pages at 4 KiB: across pages and ranges */
 #define MAX_RANGES 4
 #define MAX_REPORT_BITS (1u << 18)
 
@@ -97,7 +98,7 @@ static void init(void)
 			  0))
 		abort();
 	close(fd);
-	junk = calloc(1, 1 << 20);
+	junk = calloc(1, MAX_WRITE);
 	if (!junk)
 		abort();
 }
@@ -172,7 +173,7 @@ static void mark(uint64_t first, uint64_t last)
 static void op_write(struct input *in)
 {
 	uint64_t iova = take(in, 4) % WINDOW;
-	uint64_t len = 1 + take(in, 3) % (1 << 20);
+	uint64_t len = 1 + take(in, 3) % MAX_WRITE;
 	uint64_t last;
 
 	if (len > WINDOW - iova)
@@ -202,7 +203,7 @@ static void op_report(struct input *in)
 				  take(in, 4) << (how & 4 ? 0 : 12);
 	uint64_t len = how & 8 ? take(in, 8) :
 				 take(in, 4) << (how & 16 ? 0 : 12);
-	uint64_t bits, words, last;
+	uint64_t bits, words, last, p_end;
 	size_t bytes;
 	uint8_t *buf, *want;
 	struct uvfio_device_feature *hdr;
@@ -238,8 +239,12 @@ static void op_report(struct input *in)
 	if (ret)
 		goto out;
 	last = iova + (len - 1);
-	/* The model's answer: marked log pages meeting the range. */
-	for (uint64_t p = 0; p < window_pages(); p++) {
+	/* The model's answer: marked log pages meeting the range (the
+	 * window's pages from the one holding @iova to the one holding
+	 * @last, at most). */
+	p_end = last >> gshift < window_pages() ? (last >> gshift) + 1 :
+						  window_pages();
+	for (uint64_t p = iova >> gshift; p < p_end; p++) {
 		uint64_t first = p << gshift;
 		uint64_t end = first + ((1ull << gshift) - 1);
 		uint64_t lo = first > iova ? first : iova;
