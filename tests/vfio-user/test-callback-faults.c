@@ -377,6 +377,14 @@ static int write_stream(struct uvfio_client *c, const uint8_t *buf, size_t len)
 	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EIO;
 }
 
+static int set_state(struct uvfio_client *c, enum uvfio_device_mig_state s)
+{
+	return uvfio_client_mig_set_state(c, s);
+}
+
+/* Step STEP_@name: its result in res[], the callbacks it causes marked. */
+#define STEP(name, call) (begin(STEP_##name), res[STEP_##name] = (call))
+
 /*
  * One client session over both devices, each step's result in @res (0 or
  * a negative errno); every step runs whatever failed before it.
@@ -394,50 +402,26 @@ static void session(struct fixture *f, int res[NR_STEPS])
 	if (!f->fds)
 		f->fds = test_count_fds();
 	assert_int_equal(test_count_fds(), f->fds);
-	begin(STEP_SRC_COMMAND);
-	res[STEP_SRC_COMMAND] = set_command(src);
-	begin(STEP_SRC_RESET);
-	res[STEP_SRC_RESET] = uvfio_client_reset(src);
-	begin(STEP_SRC_WRITE);
+	STEP(SRC_COMMAND, set_command(src));
+	STEP(SRC_RESET, uvfio_client_reset(src));
 	memcpy(regs, src_values, sizeof(regs));
-	res[STEP_SRC_WRITE] = regs_io(src, regs, true);
-	begin(STEP_SRC_READ);
-	res[STEP_SRC_READ] = regs_io(src, regs, false);
-	begin(STEP_FEATURE_SET);
-	res[STEP_FEATURE_SET] = feature(src, UVFIO_DEVICE_FEATURE_SET, &value);
-	begin(STEP_FEATURE_GET);
-	res[STEP_FEATURE_GET] = feature(src, UVFIO_DEVICE_FEATURE_GET, &value);
-	begin(STEP_PRE_COPY);
-	res[STEP_PRE_COPY] =
-		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_PRE_COPY);
-	begin(STEP_PRE_COPY_READ);
-	res[STEP_PRE_COPY_READ] = read_stream(src, stream, &len);
-	begin(STEP_STOP_COPY);
-	res[STEP_STOP_COPY] =
-		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_STOP_COPY);
-	begin(STEP_STOP_COPY_READ);
-	res[STEP_STOP_COPY_READ] = read_stream(src, stream, &len);
-	begin(STEP_SRC_STOP);
-	res[STEP_SRC_STOP] =
-		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_STOP);
-	begin(STEP_DST_COMMAND);
-	res[STEP_DST_COMMAND] = set_command(dst);
-	begin(STEP_DST_WRITE);
+	STEP(SRC_WRITE, regs_io(src, regs, true));
+	STEP(SRC_READ, regs_io(src, regs, false));
+	STEP(FEATURE_SET, feature(src, UVFIO_DEVICE_FEATURE_SET, &value));
+	STEP(FEATURE_GET, feature(src, UVFIO_DEVICE_FEATURE_GET, &value));
+	STEP(PRE_COPY, set_state(src, UVFIO_DEVICE_STATE_PRE_COPY));
+	STEP(PRE_COPY_READ, read_stream(src, stream, &len));
+	STEP(STOP_COPY, set_state(src, UVFIO_DEVICE_STATE_STOP_COPY));
+	STEP(STOP_COPY_READ, read_stream(src, stream, &len));
+	STEP(SRC_STOP, set_state(src, UVFIO_DEVICE_STATE_STOP));
+	STEP(DST_COMMAND, set_command(dst));
 	memcpy(regs, dst_values, sizeof(regs));
-	res[STEP_DST_WRITE] = regs_io(dst, regs, true);
-	begin(STEP_RESUMING);
-	res[STEP_RESUMING] =
-		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RESUMING);
-	begin(STEP_STREAM_WRITE);
-	res[STEP_STREAM_WRITE] = write_stream(dst, stream, len);
-	begin(STEP_DST_RUNNING);
-	res[STEP_DST_RUNNING] =
-		uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RUNNING);
-	begin(STEP_DST_READ);
-	res[STEP_DST_READ] = regs_io(dst, regs, false);
-	begin(STEP_SRC_RUNNING);
-	res[STEP_SRC_RUNNING] =
-		uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_RUNNING);
+	STEP(DST_WRITE, regs_io(dst, regs, true));
+	STEP(RESUMING, set_state(dst, UVFIO_DEVICE_STATE_RESUMING));
+	STEP(STREAM_WRITE, write_stream(dst, stream, len));
+	STEP(DST_RUNNING, set_state(dst, UVFIO_DEVICE_STATE_RUNNING));
+	STEP(DST_READ, regs_io(dst, regs, false));
+	STEP(SRC_RUNNING, set_state(src, UVFIO_DEVICE_STATE_RUNNING));
 	begin(STEP_NONE);
 	/* The server ends what the client left: see uvfio_migration_client_gone */
 	uvfio_client_close(src);
