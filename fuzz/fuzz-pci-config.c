@@ -4,14 +4,15 @@
  * requests and device-feature calls into the real PCI devices, an edu and
  * a two-port mtty, and into a PCI Express function with every capability
  * the core emulates (PM, 64-bit MSI with per-vector masks, MSI-X, FLR,
- * vendor, DSN and vendor-specific extended), memory, mmappable and I/O
- * BARs and a ROM.  The edu has a 64 KiB memfd window in its DMA space at
+ * vendor, DSN, vendor-specific extended and SR-IOV with up to 4 VFs),
+ * memory, mmappable and I/O BARs and a ROM, and into its first VF.  The edu has a 64 KiB memfd window in its DMA space at
  * DMA_IOVA, so its DMA engine moves data.
  *
  * An input is a sequence of records (little-endian):
  *   u8 device, u8 region, u8 arg, u8 len, u32 offset, then data
- * device bit 0 picks edu or mtty, bit 4 the full function instead; bits
- * 1-3 the operation:
+ * device bit 0 picks edu or mtty, bit 4 the full function instead, bit 5
+ * its first VF if VF Enable made one (else the full function); bits 1-3
+ * the operation:
  *   0-5  region access: region % 10 (9 does not exist), arg bit 0 write,
  *        len % 65 bytes (0 is refused), the data follows for a write
  *   6    SET_IRQS: index region % 6, flags arg (bits 6-7 invalid), start
@@ -102,6 +103,22 @@ static ssize_t full_bar(struct uvfio_pci *pci, unsigned int bar, uint64_t off,
 }
 
 static const struct uvfio_pci_ops full_ops = { .bar_access = full_bar };
+static const struct uvfio_pci_ops vf_ops = { 0 };
+
+static struct uvfio_pci *full_vf(struct uvfio_pci *pf, unsigned int index,
+				 void *opaque)
+{
+	struct uvfio_pci *vf = uvfio_pci_new_vf(pf, index, &vf_ops, opaque);
+
+	if (!vf)
+		abort();
+	uvfio_device_set_log(uvfio_pci_device(vf), fuzz_quiet, NULL,
+			     UVFIO_LOG_DEBUG);
+	if (uvfio_pci_add_msix(vf, 2, 2, 0, 2, 1024) < 0 ||
+	    uvfio_pci_realize(vf))
+		abort();
+	return vf;
+}
 
 static struct uvfio_pci *full_new(void)
 {
@@ -109,6 +126,16 @@ static struct uvfio_pci *full_new(void)
 						  0x0002, 0x020000, 3 };
 	static const uint8_t body[5] = { 1, 2, 3, 4, 5 },
 			     rom[64] = { 0x55, 0xaa };
+	static const struct uvfio_pci_sriov sriov = {
+		.total_vfs = 4,
+		.vf_offset = 1,
+		.vf_stride = 1,
+		.vf_device = 0x10f2,
+		.bar_size = { 0, 0, 4096, 0, 16 },
+		.bar_flags = { 0, 0, UVFIO_PCI_BAR_MEMORY, 0,
+			       UVFIO_PCI_BAR_MEMORY },
+		.vf_create = full_vf,
+	};
 	struct uvfio_pci *pci = uvfio_pci_new("fuzz-full", &full_ops, NULL,
 					      &ids, UVFIO_PCIE_CONFIG_SIZE);
 	int ret;
@@ -132,6 +159,7 @@ static struct uvfio_pci *full_new(void)
 	ret = ret   ?:
 		      (uvfio_pci_add_ext_vendor(pci, 7, 1, body, sizeof(body)) <
 		       0);
+	ret = ret ?: (uvfio_pci_add_sriov(pci, &sriov) < 0);
 	ret = ret ?: uvfio_pci_realize(pci);
 	if (ret)
 		abort();
@@ -258,6 +286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		take(&in, &r, sizeof(r));
 		d = dev[r.device & 0x10 ? 2 : r.device & 1];
+		if ((r.device & 0x20) && uvfio_pci_sriov_vf(pci[2], 0))
+			d = uvfio_pci_device(uvfio_pci_sriov_vf(pci[2], 0));
 		switch ((r.device >> 1) & 7) {
 		case 6:
 			set_irqs(d, &r, &in);

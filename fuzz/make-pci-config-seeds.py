@@ -8,7 +8,8 @@ import os
 import struct
 
 OUT = "fuzz/corpus/pci-config"
-EDU, MTTY, FULL = 0, 1, 0x10
+EDU, MTTY, FULL, VF = 0, 1, 0x10, 0x30
+SRIOV = 0x11c  # the full function's SR-IOV capability, after DSN and VSEC
 CONFIG = 7
 DMA_IOVA = 0x100000
 # SET_IRQS flags
@@ -76,8 +77,17 @@ full += (rd(FULL, 0, 0, 8) + wr(FULL, 0, 8, 0x1122334455667788, 8)
          + rd(FULL, 4, 0, 4) + rd(FULL, 6, 0, 64)
          + irqs(FULL, 2, EVENTFD | TRIGGER, 0, b"\0\1\2\3"))
 
+# Its VFs: two made through NumVFs and VF Enable | VF MSE, the first one's
+# config space and BARs, then VF Enable cleared.
+sriov = (rd(FULL, CONFIG, SRIOV, 64) + wr(FULL, CONFIG, SRIOV + 0x10, 2, 2)
+         + wr(FULL, CONFIG, SRIOV + 0x08, 0x9, 2) + config_dump(VF, 0x110)
+         + rd(VF, 2, 0, 8) + wr(VF, 2, 8, 0x1234, 4) + rd(VF, 4, 0, 16)
+         + irqs(VF, 2, EVENTFD | TRIGGER, 0, b"\0\1")
+         + wr(FULL, CONFIG, SRIOV + 0x08, 0, 2) + rd(VF, CONFIG, 0, 4))
+
 SEEDS = {
     "full": full,
+    "full-sriov": sriov,
     "edu-id": rd(EDU, 0, 0, 4),
     "edu-regs": (wr(EDU, 0, 4, 0x12345678, 4) + rd(EDU, 0, 4, 4)
                  + wr(EDU, 0, 8, 10, 4) + rd(EDU, 0, 8, 4)

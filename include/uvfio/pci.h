@@ -175,6 +175,80 @@ UVFIO_API int uvfio_pci_add_ext_vendor(struct uvfio_pci *pci, uint16_t vsec_id,
 				       uint8_t vsec_rev, const void *body,
 				       size_t len);
 
+/* ---- SR-IOV ---- */
+
+#define UVFIO_PCI_SRIOV_MAX_VFS 256
+
+/*
+ * What a physical function's SR-IOV capability says of its VFs, and how
+ * the driver makes one.
+ */
+struct uvfio_pci_sriov {
+	uint16_t total_vfs; /* TotalVFs (= InitialVFs): 1 to ..._MAX_VFS */
+	uint16_t vf_offset; /* First VF Offset (routing ID): at least 1 */
+	uint16_t vf_stride; /* VF Stride: at least 1 with several VFs */
+	uint16_t vf_device; /* VF Device ID */
+	/* Each VF's BARs, as uvfio_pci_add_bar() takes them (size 0: none). */
+	uint64_t bar_size[6];
+	uint32_t bar_flags[6];
+	/*
+	 * Make VF @index (0-based): uvfio_pci_new_vf(), the VF's
+	 * capabilities, realized.  NULL refuses the enabling of VFs.  Called
+	 * with @pf's device lock held (its config write or
+	 * uvfio_pci_sriov_configure()).
+	 */
+	struct uvfio_pci *(*vf_create)(struct uvfio_pci *pf, unsigned int index,
+				       void *opaque);
+	void *opaque;
+};
+
+/*
+ * The SR-IOV extended capability (PCI Express functions), whose VFs exist
+ * while VF Enable is set: the PF's user sets NumVFs, then VF Enable (and
+ * VF MSE for their BARs to decode), or the administrator calls
+ * uvfio_pci_sriov_configure().  NumVFs, System Page Size and the VF BARs
+ * are read-only while VFs exist.  Enabling 0 VFs or more than TotalVFs,
+ * or with vf_create() failing, leaves VF Enable clear.  Returns the
+ * capability's offset, or a negative errno.
+ */
+UVFIO_API int uvfio_pci_add_sriov(struct uvfio_pci *pci,
+				  const struct uvfio_pci_sriov *sriov);
+
+/*
+ * A new VF @index of @pf, named "<pf>-vf<index>", for @pf's vf_create():
+ * PCI Express, its IDs those of @pf but for the VF Device ID, no INTx
+ * (pin 0, as vfio-pci shows VFs), its BARs the capability's VF BARs.
+ * Command.Memory is kept but means nothing (vfio-pci's virtualized bit): a
+ * VF's BARs decode when the PF's VF MSE is set.  Add capabilities, then
+ * realize.  NULL with errno set.
+ */
+UVFIO_API struct uvfio_pci *uvfio_pci_new_vf(struct uvfio_pci *pf,
+					     unsigned int index,
+					     const struct uvfio_pci_ops *ops,
+					     void *priv);
+
+/*
+ * The administrator's sriov_numvfs: @numvfs VFs (VF Enable and VF MSE
+ * set), or none (0).  0 when that many exist already; -ERANGE above
+ * TotalVFs; -EBUSY to change a non-zero count without going through 0, as
+ * the kernel; -ENODEV without the capability; vf_create()'s failure as
+ * -ENOMEM or -EIO.  Thread-safe (takes @pf's device lock).
+ */
+UVFIO_API int uvfio_pci_sriov_configure(struct uvfio_pci *pf,
+					unsigned int numvfs);
+
+/*
+ * How many VFs exist now (thread-safe), and VF @index of them (NULL if
+ * none; under @pf's device lock, or while nothing disables VFs).
+ */
+UVFIO_API unsigned int uvfio_pci_sriov_numvfs(struct uvfio_pci *pf);
+UVFIO_API struct uvfio_pci *uvfio_pci_sriov_vf(struct uvfio_pci *pf,
+					       unsigned int index);
+
+/* A VF's physical function and index; NULL for any other function. */
+UVFIO_API struct uvfio_pci *uvfio_pci_vf_pf(const struct uvfio_pci *vf,
+					    unsigned int *index);
+
 /*
  * Freeze the function: lays out regions and irq indices as vfio-pci does
  * (9 regions, 5 irq indices; ERR only for PCI Express) and realizes the

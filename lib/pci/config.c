@@ -150,6 +150,8 @@ static void devctl_written(struct uvfio_pci *pci)
 static void config_write(struct uvfio_pci *pci, unsigned int off,
 			 const uint8_t *buf, size_t len)
 {
+	uint16_t sriov_ctrl = pci->sriov ? cfg_get16(pci, pci->sriov + 8) : 0;
+
 	for (size_t i = 0; i < len; i++) {
 		unsigned int o = off + (unsigned int)i;
 		uint8_t v = buf[i];
@@ -166,6 +168,8 @@ static void config_write(struct uvfio_pci *pci, unsigned int off,
 		pci_msi_config_written(pci);
 	if (pci->pcie && overlaps(off, len, pci->pcie + PCI_EXP_DEVCTL, 2))
 		devctl_written(pci);
+	if (pci->sriov && overlaps(off, len, pci->sriov + 8, 2))
+		pci_sriov_control_written(pci, sriov_ctrl);
 }
 
 ssize_t pci_config_access(struct uvfio_device *dev, unsigned int region,

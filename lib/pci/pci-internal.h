@@ -45,6 +45,7 @@
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_EXT_CAP_ID_DSN 0x0003
 #define PCI_EXT_CAP_ID_VNDR 0x000b
+#define PCI_EXT_CAP_ID_SRIOV 0x0010
 
 struct pci_bar {
 	uint64_t size;
@@ -87,6 +88,16 @@ struct uvfio_pci {
 	uint32_t msix_table_off, msix_pba_off;
 	uint8_t *msix_table, *msix_pba; /* in BAR memory, or owned */
 	bool msix_owned, msix_function_masked;
+
+	/* SR-IOV: a PF's capability and VFs (under the device lock but
+	 * nr_vfs and vf_mse, also read atomically), or a VF's PF. */
+	unsigned int sriov; /* capability offset, 0 if none */
+	struct uvfio_pci_sriov sriov_desc;
+	struct uvfio_pci **vfs; /* total_vfs slots */
+	unsigned int nr_vfs;
+	bool vf_mse;
+	struct uvfio_pci *pf;
+	unsigned int vf_index;
 
 	unsigned int power_state;
 	int reset_mode;			   /* UVFIO_PCI_RESET_* */
@@ -148,5 +159,18 @@ int pci_irqs_realize(struct uvfio_pci *pci);
 
 /* pci.c */
 int pci_function_reset(struct uvfio_pci *pci);
+/* 0, or -EINVAL if BAR @bar cannot be @size bytes with @flags. */
+int pci_bar_check(unsigned int bar, uint64_t size, uint32_t flags);
+/* A BAR register at @reg (two if 64-bit): type bits, writable address. */
+void pci_bar_register(struct uvfio_pci *pci, unsigned int reg, uint64_t size,
+		      uint32_t flags);
+/* Its writable address bits only. */
+void pci_bar_wmask(struct uvfio_pci *pci, unsigned int reg, uint64_t size,
+		   uint32_t flags);
+
+/* sriov.c: a config write reached the SR-IOV Control register (its value
+ * before the write: @old); a PF going away takes its VFs. */
+void pci_sriov_control_written(struct uvfio_pci *pci, uint16_t old);
+void pci_sriov_release(struct uvfio_pci *pci);
 
 #endif /* UVFIO_PCI_INTERNAL_H */

@@ -68,6 +68,7 @@ static void pci_dev_release(struct uvfio_device *dev)
 {
 	struct uvfio_pci *pci = uvfio_device_priv(dev);
 
+	pci_sriov_release(pci); /* its VFs first: they may use the PF */
 	if (pci->ops->release)
 		pci->ops->release(pci);
 	if (pci->msix_owned) {
@@ -114,19 +115,13 @@ static bool pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
-int uvfio_pci_add_bar(struct uvfio_pci *pci, unsigned int bar, uint64_t size,
-		      uint32_t flags)
+int pci_bar_check(unsigned int bar, uint64_t size, uint32_t flags)
 {
 	const uint32_t known = UVFIO_PCI_BAR_IO | UVFIO_PCI_BAR_64 |
 			       UVFIO_PCI_BAR_PREFETCH | UVFIO_PCI_BAR_MEMORY |
 			       UVFIO_PCI_BAR_MMAP;
 	bool io = flags & UVFIO_PCI_BAR_IO, is64 = flags & UVFIO_PCI_BAR_64;
-	unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * bar;
-	uint64_t mask = ~(size - 1);
-	uint32_t type;
 
-	if (pci->realized)
-		return -EBUSY;
 	if (bar >= PCI_NUM_BARS || (flags & ~known) || !pow2(size) ||
 	    (is64 && bar == PCI_NUM_BARS - 1) ||
 	    (io && (is64 || (flags & ~UVFIO_PCI_BAR_IO) || size < IO_BAR_MIN ||
@@ -134,20 +129,52 @@ int uvfio_pci_add_bar(struct uvfio_pci *pci, unsigned int bar, uint64_t size,
 	    (!io && size < MEM_BAR_MIN) || (!is64 && size > (1ull << 31)) ||
 	    ((flags & UVFIO_PCI_BAR_MMAP) && !(flags & UVFIO_PCI_BAR_MEMORY)))
 		return -EINVAL;
+	return 0;
+}
+
+void pci_bar_wmask(struct uvfio_pci *pci, unsigned int reg, uint64_t size,
+		   uint32_t flags)
+{
+	bool io = flags & UVFIO_PCI_BAR_IO;
+	uint64_t mask = ~(size - 1);
+
+	/* The address bits are the writable ones: sizing falls out. */
+	put32(pci->wmask, reg, (uint32_t)mask & (io ? ~0x3u : ~0xfu));
+	if (flags & UVFIO_PCI_BAR_64)
+		put32(pci->wmask, reg + 4, (uint32_t)(mask >> 32));
+}
+
+void pci_bar_register(struct uvfio_pci *pci, unsigned int reg, uint64_t size,
+		      uint32_t flags)
+{
+	bool io = flags & UVFIO_PCI_BAR_IO, is64 = flags & UVFIO_PCI_BAR_64;
+	uint32_t type =
+		io ? 0x1 :
+		     (is64 ? 0x4 : 0) |
+				(flags & UVFIO_PCI_BAR_PREFETCH ? 0x8 : 0);
+
+	put32(pci->cfg, reg, type);
+	pci_bar_wmask(pci, reg, size, flags);
+}
+
+int uvfio_pci_add_bar(struct uvfio_pci *pci, unsigned int bar, uint64_t size,
+		      uint32_t flags)
+{
+	bool io = flags & UVFIO_PCI_BAR_IO, is64 = flags & UVFIO_PCI_BAR_64;
+	int ret;
+
+	if (pci->realized)
+		return -EBUSY;
+	ret = pci_bar_check(bar, size, flags);
+	if (ret)
+		return ret;
 	if (pci->bars[bar].present || (is64 && pci->bars[bar + 1].present) ||
 	    (bar && (pci->bars[bar - 1].flags & UVFIO_PCI_BAR_64)))
 		return -EEXIST;
 	pci->bars[bar] = (struct pci_bar){ .size = size,
 					   .flags = flags,
 					   .present = true };
-	type = io ? 0x1 :
-		    (is64 ? 0x4 : 0) |
-			       (flags & UVFIO_PCI_BAR_PREFETCH ? 0x8 : 0);
-	put32(pci->cfg, reg, type);
-	/* The address bits are the writable ones: sizing falls out. */
-	put32(pci->wmask, reg, (uint32_t)mask & (io ? ~0x3u : ~0xfu));
-	if (is64)
-		put32(pci->wmask, reg + 4, (uint32_t)(mask >> 32));
+	pci_bar_register(pci, PCI_BASE_ADDRESS_0 + 4 * bar, size, flags);
 	command_allow(pci, io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY);
 	return 0;
 }
@@ -184,7 +211,7 @@ int uvfio_pci_set_intx_pin(struct uvfio_pci *pci, uint8_t pin)
 {
 	if (pci->realized)
 		return -EBUSY;
-	if (pin > 4)
+	if (pin > 4 || (pin && pci->pf)) /* VFs have no INTx */
 		return -EINVAL;
 	pci->intx_pin = pin;
 	pci->cfg[PCI_INTERRUPT_PIN] = pin;
@@ -308,6 +335,17 @@ static int device_piece(struct uvfio_pci *pci, unsigned int bar, uint64_t off,
 }
 
 /*
+ * Whether memory BARs decode: Command.Memory, or for a VF its PF's VF
+ * MSE (a VF's Command.Memory is virtual, as in vfio-pci).
+ */
+static bool memory_decodes(struct uvfio_pci *pci)
+{
+	if (pci->pf)
+		return __atomic_load_n(&pci->pf->vf_mse, __ATOMIC_ACQUIRE);
+	return cfg_get16(pci, PCI_COMMAND) & PCI_COMMAND_MEMORY;
+}
+
+/*
  * A BAR access, split around the MSI-X table (reads 0xff, writes dropped,
  * as vfio-pci does) and PBA (readable from the pending bits, writes
  * dropped); the rest goes to the device.
@@ -327,8 +365,7 @@ static ssize_t pci_bar_access(struct uvfio_device *dev, unsigned int bar,
 		return (ssize_t)len;
 	}
 	if (!(pci->bars[bar].flags & UVFIO_PCI_BAR_IO) &&
-	    (!(cfg_get16(pci, PCI_COMMAND) & PCI_COMMAND_MEMORY) ||
-	     pci->power_state == 3))
+	    (!memory_decodes(pci) || pci->power_state == 3))
 		return -EIO;
 	while (pos < end) {
 		uint64_t stop = end;
