@@ -95,6 +95,16 @@ struct uvfio_device_ops {
 			  unsigned int nvec);
 	/* Free the driver's own state; the last callback a device gets. */
 	void (*release)(struct uvfio_device *dev);
+	/*
+	 * A user opens the device (a vfio-user client is admitted, ...),
+	 * presenting the VF token @vf_token (16 bytes) or none (NULL).
+	 * Return < 0 to refuse the user, as the kernel's open would: the PCI
+	 * core checks SR-IOV's VF token so.  Optional: without it, a token
+	 * is refused (-EINVAL, "not a PF or VF") and no token is fine.
+	 */
+	int (*open)(struct uvfio_device *dev, const uint8_t *vf_token);
+	/* The user open() admitted is gone (optional). */
+	void (*close)(struct uvfio_device *dev);
 };
 
 /*
@@ -280,6 +290,16 @@ UVFIO_API int uvfio_device_get_irq_info(struct uvfio_device *dev,
  */
 UVFIO_API int uvfio_device_set_irqs(struct uvfio_device *dev,
 				    const struct uvfio_irq_set *set);
+
+/*
+ * A user comes (see ops->open): 0, or the errno that refuses it.  Each
+ * successful open is matched by one uvfio_device_close() when the user
+ * goes.  Thread-safe; the device lock is not taken (open() and close()
+ * run beside other callbacks).
+ */
+UVFIO_API int uvfio_device_open(struct uvfio_device *dev,
+				const uint8_t *vf_token);
+UVFIO_API void uvfio_device_close(struct uvfio_device *dev);
 
 /* VFIO_DEVICE_RESET: -EINVAL if the device has no reset. */
 UVFIO_API int uvfio_device_reset(struct uvfio_device *dev);

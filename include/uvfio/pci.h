@@ -200,6 +200,14 @@ struct uvfio_pci_sriov {
 	struct uvfio_pci *(*vf_create)(struct uvfio_pci *pf, unsigned int index,
 				       void *opaque);
 	void *opaque;
+	/*
+	 * The PF stands for one bound to a host driver rather than to
+	 * vfio-pci: it has no VF token, and its VFs open without one (a
+	 * token presented is refused).  Else the PF has a token, random
+	 * until its user sets one, which opening its VFs requires; see
+	 * uvfio_device_open().
+	 */
+	bool no_vf_token;
 };
 
 /*
@@ -207,7 +215,8 @@ struct uvfio_pci_sriov {
  * while VF Enable is set: the PF's user sets NumVFs, then VF Enable (and
  * VF MSE for their BARs to decode), or the administrator calls
  * uvfio_pci_sriov_configure().  NumVFs, System Page Size and the VF BARs
- * are read-only while VFs exist.  Enabling 0 VFs or more than TotalVFs,
+ * are read-only while VFs exist, and VF Enable stays set while a user has
+ * a VF open.  Enabling 0 VFs or more than TotalVFs,
  * or with vf_create() failing, leaves VF Enable clear.  Returns the
  * capability's offset, or a negative errno.
  */
@@ -231,8 +240,9 @@ UVFIO_API struct uvfio_pci *uvfio_pci_new_vf(struct uvfio_pci *pf,
  * The administrator's sriov_numvfs: @numvfs VFs (VF Enable and VF MSE
  * set), or none (0).  0 when that many exist already; -ERANGE above
  * TotalVFs; -EBUSY to change a non-zero count without going through 0, as
- * the kernel; -ENODEV without the capability; vf_create()'s failure as
- * -ENOMEM or -EIO.  Thread-safe (takes @pf's device lock).
+ * the kernel, and to remove VFs a user has open; -ENODEV without the
+ * capability; vf_create()'s failure as -ENOMEM or -EIO.  Thread-safe
+ * (takes @pf's device lock).
  */
 UVFIO_API int uvfio_pci_sriov_configure(struct uvfio_pci *pf,
 					unsigned int numvfs);

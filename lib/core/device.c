@@ -244,6 +244,26 @@ int uvfio_device_get_info(struct uvfio_device *dev,
 	return 0;
 }
 
+int uvfio_device_open(struct uvfio_device *dev, const uint8_t *vf_token)
+{
+	if (!dev->realized)
+		return -ENODEV;
+	if (dev->ops->open)
+		return dev->ops->open(dev, vf_token);
+	if (vf_token) {
+		uvfio_warn(dev,
+			   "VF token incorrectly provided, not a PF or VF");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void uvfio_device_close(struct uvfio_device *dev)
+{
+	if (dev->ops->close)
+		dev->ops->close(dev);
+}
+
 int uvfio_device_reset(struct uvfio_device *dev)
 {
 	int ret;

@@ -98,6 +98,10 @@ struct uvfio_pci {
 	bool vf_mse;
 	struct uvfio_pci *pf;
 	unsigned int vf_index;
+	/* A PF's VF token and open VFs (vf-token.c), under token_lock. */
+	pthread_mutex_t token_lock;
+	uint8_t vf_token[16];
+	unsigned int vf_users;
 
 	unsigned int power_state;
 	int reset_mode;			   /* UVFIO_PCI_RESET_* */
@@ -172,5 +176,11 @@ void pci_bar_wmask(struct uvfio_pci *pci, unsigned int reg, uint64_t size,
  * before the write: @old); a PF going away takes its VFs. */
 void pci_sriov_control_written(struct uvfio_pci *pci, uint16_t old);
 void pci_sriov_release(struct uvfio_pci *pci);
+
+/* vf-token.c: a PF's token and its feature; the device's open/close. */
+int pci_vf_token_init(struct uvfio_pci *pf);
+int pci_dev_open(struct uvfio_device *dev, const uint8_t *token);
+void pci_dev_close(struct uvfio_device *dev);
+unsigned int pci_vf_users(struct uvfio_pci *pf);
 
 #endif /* UVFIO_PCI_INTERNAL_H */

@@ -22,6 +22,8 @@ static const struct uvfio_device_ops pci_dev_ops = {
 	.reset = pci_dev_reset,
 	.irq_enable = pci_irq_enable,
 	.release = pci_dev_release,
+	.open = pci_dev_open,
+	.close = pci_dev_close,
 };
 
 struct uvfio_pci *uvfio_pci_new(const char *name,
@@ -56,6 +58,7 @@ struct uvfio_pci *uvfio_pci_new(const char *name,
 	pci->cap_last_next = PCI_CAPABILITY_LIST;
 	pci->ecap_next = 0x100;
 	pthread_mutex_init(&pci->irq_lock, NULL);
+	pthread_mutex_init(&pci->token_lock, NULL);
 	for (unsigned int i = 0; i < UVFIO_PCI_NUM_IRQS; i++)
 		pci->irq_count[i] = IRQ_COUNT_AUTO;
 	pci_config_init_header(pci, ids);
@@ -77,6 +80,7 @@ static void pci_dev_release(struct uvfio_device *dev)
 	}
 	free(pci->rom);
 	pthread_mutex_destroy(&pci->irq_lock);
+	pthread_mutex_destroy(&pci->token_lock);
 	free(pci);
 }
 

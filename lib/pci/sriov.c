@@ -6,7 +6,8 @@
  *
  * VFs are made by the PF's driver (vf_create) and owned by the PF: they go
  * when VF Enable is cleared, by the PF's user or by the administrator
- * (uvfio_pci_sriov_configure, the kernel's sriov_numvfs), and with the PF.
+ * (uvfio_pci_sriov_configure, the kernel's sriov_numvfs), unless a user
+ * has one open (vf-token.c counts them), and with the PF.
  * Everything here runs under the PF's device lock.
  */
 #define _GNU_SOURCE
@@ -119,7 +120,8 @@ int uvfio_pci_add_sriov(struct uvfio_pci *pci,
 					 sriov->bar_flags[bar]);
 	put16(pci->wmask, o + SRIOV_NUM_VF, 0xffff);
 	put32(pci->wmask, o + SRIOV_SYS_PGSIZE, SRIOV_PAGE_SIZES);
-	return off;
+	ret = pci_vf_token_init(pci);
+	return ret ? ret : off;
 }
 
 struct uvfio_pci *uvfio_pci_new_vf(struct uvfio_pci *pf, unsigned int index,
@@ -214,7 +216,13 @@ void pci_sriov_control_written(struct uvfio_pci *pf, uint16_t old)
 
 	set_ctrl(pf, ctrl);
 	if ((old ^ ctrl) & SRIOV_CTRL_VFE) {
-		if (!(ctrl & SRIOV_CTRL_VFE)) {
+		if (!(ctrl & SRIOV_CTRL_VFE) && pci_vf_users(pf)) {
+			uvfio_warn(pf->dev,
+				   "VF Enable cleared while %u VF(s) "
+				   "are open: ignored",
+				   pci_vf_users(pf));
+			set_ctrl(pf, ctrl | SRIOV_CTRL_VFE);
+		} else if (!(ctrl & SRIOV_CTRL_VFE)) {
 			vfs_destroy(pf);
 			lock_config(pf, false);
 		} else if (!numvfs || numvfs > pf->sriov_desc.total_vfs) {
@@ -245,7 +253,7 @@ int uvfio_pci_sriov_configure(struct uvfio_pci *pf, unsigned int numvfs)
 		ret = -ERANGE;
 	} else if (numvfs == pf->nr_vfs) {
 		ret = 0;
-	} else if (numvfs && pf->nr_vfs) {
+	} else if ((numvfs && pf->nr_vfs) || pci_vf_users(pf)) {
 		ret = -EBUSY;
 	} else if (!numvfs) {
 		vfs_destroy(pf);
