@@ -26,7 +26,10 @@ static void same(const struct vfu_caps *a, const struct vfu_caps *b)
 	    a->twin_fd_index != b->twin_fd_index ||
 	    a->has_pgsizes != b->has_pgsizes ||
 	    a->has_max_dma_maps != b->has_max_dma_maps ||
-	    a->has_write_multiple != b->has_write_multiple)
+	    a->has_write_multiple != b->has_write_multiple ||
+	    a->has_vf_token != b->has_vf_token ||
+	    (a->has_vf_token &&
+	     memcmp(a->vf_token, b->vf_token, sizeof(a->vf_token))))
 		abort(); /* the round trip changed a value */
 }
 

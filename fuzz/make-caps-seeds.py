@@ -25,6 +25,9 @@ SEEDS = {
     "twin-reply": b'{"capabilities":{"max_msg_fds":16,'
                   b'"max_data_xfer_size":1048576,'
                   b'"twin_socket":{"supported":true,"fd_index":0}}}\0',
+    "vf-token": b'{"capabilities":{"max_msg_fds":16,'
+                b'"vf_token":"bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3"}}\0',
+    "vf-token-bad": b'{"capabilities":{"vf_token":"bd8d9d2b-5a5f-4f5a"}}\0',
     "empty-object": b"{}\0",
     "empty": b"",
     "limits": b'{"capabilities":{"max_msg_fds":1024,'

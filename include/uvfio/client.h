@@ -37,9 +37,12 @@ struct uvfio_client_opts {
 	int timeout_ms;
 	/* Ask for a twin socket for the server's DMA requests. */
 	bool twin_socket;
-	/* The VF token (a UUID string) of an SR-IOV PF or VF, as the
-	 * kernel's "vf_token=" in the device name; NULL for none.  The
-	 * vfio-user backend refuses it (EOPNOTSUPP) for now. */
+	/* The VF token (a UUID string) of an SR-IOV PF or VF: the kernel
+	 * backend puts it in the device name ("vf_token="), the vfio-user
+	 * one in VERSION's capabilities (docs/protocol-extensions.md).
+	 * NULL for none; not a UUID: EINVAL.  A device that wants another
+	 * token refuses the open (EACCES), one that wants none too
+	 * (EINVAL), as the kernel does. */
 	const char *vf_token;
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <uuid/uuid.h>
 
 #include "caps.h"
 
@@ -76,6 +77,23 @@ static int get_bool(struct json_object *obj, const char *key, bool *out,
 	return 1;
 }
 
+/* A UUID string at @key: 1 if present (into @out), 0 if absent, -EINVAL. */
+static int get_uuid(struct json_object *obj, const char *key, uint8_t *out,
+		    char *why, size_t why_len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) != 36 ||
+	    uuid_parse(json_object_get_string(v), out)) {
+		snprintf(why, why_len, "\"%s\" is not a UUID", key);
+		return -EINVAL;
+	}
+	return 1;
+}
+
 static int pgsizes_valid(uint64_t v)
 {
 	return v && !(v % 4096);
@@ -130,6 +148,10 @@ static int parse_caps_object(struct json_object *c, struct vfu_caps *caps,
 	if (ret < 0)
 		return ret;
 	caps->has_write_multiple = ret;
+	ret = get_uuid(c, "vf_token", caps->vf_token, why, why_len);
+	if (ret < 0)
+		return ret;
+	caps->has_vf_token = ret;
 
 	ret = get_object(c, "migration", &sub, why, why_len);
 	if (ret < 0)
@@ -236,6 +258,13 @@ char *vfu_caps_format(const struct vfu_caps *caps)
 		json_object_object_add(
 			c, "write_multiple",
 			json_object_new_boolean(caps->write_multiple));
+	if (caps->has_vf_token) {
+		char s[37];
+
+		uuid_unparse_lower(caps->vf_token, s);
+		json_object_object_add(c, "vf_token",
+				       json_object_new_string(s));
+	}
 	if (caps->migration) {
 		struct json_object *m = json_object_new_object();
 

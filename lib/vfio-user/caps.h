@@ -34,6 +34,9 @@ struct vfu_caps {
 	/* "twin_socket": {"supported", "fd_index"} */
 	bool twin_socket;
 	int twin_fd_index; /* -1 if absent */
+	/* "vf_token": "<uuid>", the SR-IOV VF token (our extension) */
+	bool has_vf_token;
+	uint8_t vf_token[16];
 	/* which keys were present, so that a reply holds only those */
 	bool has_pgsizes, has_max_dma_maps, has_write_multiple;
 };

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 
 #include "client-internal.h"
 
@@ -167,7 +168,8 @@ static int connect_unix(const char *path)
 	return fd;
 }
 
-static int negotiate(struct vu_client *c, bool want_twin)
+static int negotiate(struct vu_client *c, bool want_twin,
+		     const uint8_t *vf_token)
 {
 	struct vfu_caps mine, theirs;
 	struct vfu_version *ver;
@@ -187,6 +189,10 @@ static int negotiate(struct vu_client *c, bool want_twin)
 	mine.has_write_multiple = true;
 	mine.write_multiple = true;
 	mine.twin_socket = want_twin;
+	if (vf_token) {
+		mine.has_vf_token = true;
+		memcpy(mine.vf_token, vf_token, sizeof(mine.vf_token));
+	}
 	json = vfu_caps_format(&mine);
 	if (!json)
 		return -ENOMEM;
@@ -284,10 +290,13 @@ struct uvfio_client *vu_client_open(const char *path,
 	struct vu_client *c;
 	int ret;
 
-	if (opts && opts->vf_token) {
-		/* No token on the wire yet: refuse rather than open a
-		 * device without the check the caller asked for. */
-		errno = EOPNOTSUPP;
+	uint8_t token[16];
+
+	/* A token that is no UUID must not open the device without one. */
+	if (opts && opts->vf_token &&
+	    (strlen(opts->vf_token) != 36 ||
+	     uuid_parse(opts->vf_token, token))) {
+		errno = EINVAL;
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -310,7 +319,8 @@ struct uvfio_client *vu_client_open(const char *path,
 		goto fail;
 	}
 	vfu_reader_init(&c->reader, c->sock, VFU_READ_AHEAD);
-	ret = negotiate(c, opts && opts->twin_socket);
+	ret = negotiate(c, opts && opts->twin_socket,
+			opts && opts->vf_token ? token : NULL);
 	if (ret)
 		goto fail;
 	if (c->twin >= 0) {

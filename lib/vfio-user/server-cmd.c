@@ -59,9 +59,16 @@ static int handle_version(struct vfu_conn *c, struct vfu_rx *msg)
 		uvfio_warn(dev_of(c), "VERSION refused: %s", why);
 		return ret;
 	}
+	/* The device's open: the VF token, if SR-IOV asks for one. */
+	ret = uvfio_device_open(dev_of(c),
+				c->peer.has_vf_token ? c->peer.vf_token : NULL);
+	if (ret)
+		return ret;
 
-	/* Our answer holds only what the client proposed, plus our limits. */
+	/* Our answer holds only what the client proposed, plus our limits;
+	 * never the token. */
 	mine = c->peer;
+	mine.has_vf_token = false;
 	mine.max_msg_fds = VFU_SERVER_MAX_MSG_FDS;
 	mine.max_data_xfer_size = VFU_SERVER_MAX_XFER;
 	if (mine.has_max_dma_maps &&
@@ -73,8 +80,10 @@ static int handle_version(struct vfu_conn *c, struct vfu_rx *msg)
 	mine.migration = false;
 	c->write_multiple = mine.has_write_multiple && mine.write_multiple;
 	if (mine.twin_socket) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, twin))
-			return -errno;
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, twin)) {
+			ret = -errno;
+			goto out;
+		}
 		mine.twin_fd_index = 0;
 		nr_fds = 1;
 	}
@@ -115,6 +124,8 @@ static int handle_version(struct vfu_conn *c, struct vfu_rx *msg)
 			   c->twin >= 0 ? ", twin socket" : "");
 	}
 out:
+	if (ret)
+		uvfio_device_close(dev_of(c)); /* the client does not come */
 	if (twin[0] >= 0)
 		close(twin[0]);
 	if (twin[1] >= 0)

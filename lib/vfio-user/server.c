@@ -495,6 +495,7 @@ void vfu_conn_free(struct vfu_conn *c)
 {
 	struct vfu_endpoint *ep = c->ep;
 	struct vfu_queued *q;
+	bool negotiated;
 
 	shutdown(c->sock, SHUT_RDWR);
 	if (c->twin >= 0)
@@ -517,9 +518,13 @@ void vfu_conn_free(struct vfu_conn *c)
 	vfu_rx_release(&c->rx);
 	vfu_reader_release(&c->reader);
 	pthread_mutex_destroy(&c->twin_lock);
+	negotiated = c->negotiated;
 	free(c);
 	ep->conn = NULL;
 	release_device(ep->dev);
+	/* Its open, in VERSION, is over: SR-IOV counts open VFs so. */
+	if (negotiated)
+		uvfio_device_close(ep->dev);
 }
 
 static void drop_client(struct vfu_endpoint *ep, bool relisten)

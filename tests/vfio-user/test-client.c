@@ -506,13 +506,18 @@ static void test_open_errors(void **state)
 
 	(void)f;
 	errno = 0;
-	/* vfio-user carries no VF token yet: refused, not ignored. */
+	/* A VF token to a device that is no PF or VF: refused by it, as the
+	 * kernel refuses one (EINVAL); one that is no UUID, by the client. */
 	snprintf(path, sizeof(path), "unix:%s", f->path[1]);
 	assert_null(uvfio_client_open(
 		path,
 		&(struct uvfio_client_opts){
 			.vf_token = "00000000-0000-0000-0000-000000000001" }));
-	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(uvfio_client_open(
+		path, &(struct uvfio_client_opts){ .vf_token = "0000-0000" }));
+	assert_int_equal(errno, EINVAL);
 	assert_null(uvfio_client_open("/nonexistent/x.sock", NULL));
 	assert_int_equal(errno, ENOENT);
 	snprintf(path, sizeof(path), "unix:%s", f->path[1]);
