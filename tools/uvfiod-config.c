@@ -47,10 +47,11 @@ int uvfiod_config_mode(const char *text, unsigned int *out)
 	char *end;
 	long v;
 
+	if (*text < '0' || *text > '7') /* strtol would skip blanks, a sign */
+		return -1;
 	errno = 0;
 	v = strtol(text, &end, 8);
-	if (errno || end == text || *end || *text == '-' || *text == '+' ||
-	    v < 1 || v > 0777)
+	if (errno || *end || v < 1 || v > 0777)
 		return -1;
 	*out = (unsigned int)v;
 	return 0;

@@ -215,8 +215,10 @@ struct uvfio_pci_sriov {
  * while VF Enable is set: the PF's user sets NumVFs, then VF Enable (and
  * VF MSE for their BARs to decode), or the administrator calls
  * uvfio_pci_sriov_configure().  NumVFs, System Page Size and the VF BARs
- * are read-only while VFs exist, and VF Enable stays set while a user has
- * a VF open.  Enabling 0 VFs or more than TotalVFs,
+ * are read-only while VFs exist, and VF Enable stays set while a VF is
+ * open (uvfio_device_open) or served (uvfio_server_add_device).  Unlike
+ * vfio-pci, which shows the capability read-only, the PF's user may
+ * enable VFs: a user-space PF driver owns the PF here.  Enabling 0 VFs or more than TotalVFs,
  * or with vf_create() failing, leaves VF Enable clear.  Returns the
  * capability's offset, or a negative errno.
  */
@@ -240,8 +242,8 @@ UVFIO_API struct uvfio_pci *uvfio_pci_new_vf(struct uvfio_pci *pf,
  * The administrator's sriov_numvfs: @numvfs VFs (VF Enable and VF MSE
  * set), or none (0).  0 when that many exist already; -ERANGE above
  * TotalVFs; -EBUSY to change a non-zero count without going through 0, as
- * the kernel, and to remove VFs a user has open; -ENODEV without the
- * capability; vf_create()'s failure as -ENOMEM or -EIO.  Thread-safe
+ * the kernel, and to remove VFs that are open or served; -ENODEV without
+ * the capability; vf_create()'s failure as -ENOMEM or -EIO.  Thread-safe
  * (takes @pf's device lock).
  */
 UVFIO_API int uvfio_pci_sriov_configure(struct uvfio_pci *pf,

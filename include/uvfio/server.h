@@ -81,7 +81,9 @@ uvfio_server_new(const struct uvfio_server_opts *opts);
  * Serve @dev on a new UNIX socket at @path (an existing socket file there
  * is replaced; any other file is an error, -EEXIST).  Before or after
  * start.  A device is served once: -EBUSY if this server already serves
- * it.  Returns 0 or a negative errno.
+ * it; -ENODEV if it is going (a VF whose PF is disabling its VFs).  While
+ * served, a VF keeps its PF from disabling its VFs.  Returns 0 or a
+ * negative errno.
  */
 UVFIO_API int uvfio_server_add_device(struct uvfio_server *srv,
 				      struct uvfio_device *dev,

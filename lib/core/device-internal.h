@@ -67,6 +67,9 @@ struct uvfio_device {
 	void *priv;
 	bool realized;
 	bool hide_reset_flag;
+	/* Transports serving the device, with DEVICE_GOING once it may not
+	 * be served any more (atomic; see uvfio_device_hold()). */
+	unsigned int holders;
 
 	uint32_t flags;
 	unsigned int num_regions; /* override, 0 = derived */
@@ -112,5 +115,20 @@ void uvfio_log_init(struct uvfio_device *dev);
  */
 int uvfio_grow_slots(void **array, unsigned int *nr, unsigned int index,
 		     size_t elem_size);
+
+/*
+ * A transport serves @dev from now on (uvfio_server_add_device): 0, or
+ * -ENODEV once the device is going.  Its owner ends the holds first.
+ */
+#define DEVICE_GOING 0x80000000u
+int uvfio_device_hold(struct uvfio_device *dev);
+void uvfio_device_unhold(struct uvfio_device *dev);
+/*
+ * The device's owner wants it gone (an SR-IOV VF being disabled): true,
+ * and holds refused from now on, if nothing holds it; else false.
+ * uvfio_device_ungo() undoes it.
+ */
+bool uvfio_device_going(struct uvfio_device *dev);
+void uvfio_device_ungo(struct uvfio_device *dev);
 
 #endif /* UVFIO_CORE_DEVICE_INTERNAL_H */

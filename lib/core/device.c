@@ -244,6 +244,38 @@ int uvfio_device_get_info(struct uvfio_device *dev,
 	return 0;
 }
 
+int uvfio_device_hold(struct uvfio_device *dev)
+{
+	unsigned int h = __atomic_load_n(&dev->holders, __ATOMIC_ACQUIRE);
+
+	do {
+		if (h & DEVICE_GOING)
+			return -ENODEV;
+	} while (!__atomic_compare_exchange_n(&dev->holders, &h, h + 1, false,
+					      __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	return 0;
+}
+
+void uvfio_device_unhold(struct uvfio_device *dev)
+{
+	__atomic_sub_fetch(&dev->holders, 1, __ATOMIC_ACQ_REL);
+}
+
+bool uvfio_device_going(struct uvfio_device *dev)
+{
+	unsigned int none = 0;
+
+	return __atomic_compare_exchange_n(&dev->holders, &none, DEVICE_GOING,
+					   false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+void uvfio_device_ungo(struct uvfio_device *dev)
+{
+	__atomic_and_fetch(&dev->holders, ~DEVICE_GOING, __ATOMIC_ACQ_REL);
+}
+
 int uvfio_device_open(struct uvfio_device *dev, const uint8_t *vf_token)
 {
 	if (!dev->realized)

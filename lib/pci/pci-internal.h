@@ -102,6 +102,7 @@ struct uvfio_pci {
 	pthread_mutex_t token_lock;
 	uint8_t vf_token[16];
 	unsigned int vf_users;
+	bool vfs_going; /* being removed: VF opens are refused */
 
 	unsigned int power_state;
 	int reset_mode;			   /* UVFIO_PCI_RESET_* */
@@ -181,6 +182,9 @@ void pci_sriov_release(struct uvfio_pci *pci);
 int pci_vf_token_init(struct uvfio_pci *pf);
 int pci_dev_open(struct uvfio_device *dev, const uint8_t *token);
 void pci_dev_close(struct uvfio_device *dev);
-unsigned int pci_vf_users(struct uvfio_pci *pf);
+/* Take @pf's @n VFs out of reach before they go: 0, or -EBUSY (nothing
+ * done) if one is open or served; pci_vfs_gone() once they are gone. */
+int pci_vfs_claim(struct uvfio_pci *pf, unsigned int n);
+void pci_vfs_gone(struct uvfio_pci *pf);
 
 #endif /* UVFIO_PCI_INTERNAL_H */

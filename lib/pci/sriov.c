@@ -41,9 +41,11 @@
 
 static int check_desc(const struct uvfio_pci_sriov *d)
 {
+	/* Every VF's routing ID must fit in 16 bits. */
 	if (!d->total_vfs || d->total_vfs > UVFIO_PCI_SRIOV_MAX_VFS ||
 	    !d->vf_offset || (d->total_vfs > 1 && !d->vf_stride) ||
-	    !d->vf_create)
+	    !d->vf_create ||
+	    d->vf_offset + (uint32_t)(d->total_vfs - 1) * d->vf_stride > 0xffff)
 		return -EINVAL;
 	for (unsigned int bar = 0; bar < PCI_NUM_BARS; bar++) {
 		if (!d->bar_size[bar])
@@ -95,12 +97,15 @@ int uvfio_pci_add_sriov(struct uvfio_pci *pci,
 	ret = check_desc(sriov);
 	if (ret)
 		return ret;
-	off = pci_ecap_alloc(pci, PCI_EXT_CAP_ID_SRIOV, 1, SRIOV_LEN);
-	if (off < 0)
-		return off;
 	pci->vfs = calloc(sriov->total_vfs, sizeof(*pci->vfs));
 	if (!pci->vfs)
 		return -ENOMEM;
+	off = pci_ecap_alloc(pci, PCI_EXT_CAP_ID_SRIOV, 1, SRIOV_LEN);
+	if (off < 0) {
+		free(pci->vfs);
+		pci->vfs = NULL;
+		return off;
+	}
 	o = (unsigned int)off;
 	pci->sriov = o;
 	pci->sriov_desc = *sriov;
@@ -164,15 +169,27 @@ struct uvfio_pci *uvfio_pci_new_vf(struct uvfio_pci *pf, unsigned int index,
 	return vf;
 }
 
-static void vfs_destroy(struct uvfio_pci *pf)
+/* Destroy VFs 0..@n-1, out of reach (pci_vfs_claim) or never published. */
+static void vfs_destroy(struct uvfio_pci *pf, unsigned int n)
 {
-	unsigned int n = pf->nr_vfs;
-
 	__atomic_store_n(&pf->nr_vfs, 0, __ATOMIC_RELEASE);
 	while (n--) {
 		uvfio_pci_destroy(pf->vfs[n]);
 		pf->vfs[n] = NULL;
 	}
+}
+
+/* Remove every VF: 0, or -EBUSY if one is open or served (they stay). */
+static int vfs_remove(struct uvfio_pci *pf)
+{
+	int ret = pci_vfs_claim(pf, pf->nr_vfs);
+
+	if (ret)
+		return ret;
+	vfs_destroy(pf, pf->nr_vfs);
+	pci_vfs_gone(pf);
+	lock_config(pf, false);
+	return 0;
 }
 
 /* VFs 0..@numvfs-1 of the driver: 0, or -EIO / -ENOMEM with none left. */
@@ -184,16 +201,13 @@ static int vfs_create(struct uvfio_pci *pf, unsigned int numvfs)
 		struct uvfio_pci *vf = d->vf_create(pf, i, d->opaque);
 
 		if (!vf || vf->pf != pf || !vf->realized) {
-			int err = vf		  ? -EINVAL :
-				  errno == ENOMEM ? -ENOMEM :
-						    -EIO;
+			int err = !vf && errno == ENOMEM ? -ENOMEM : -EIO;
 
 			if (vf)
 				uvfio_pci_destroy(vf);
 			uvfio_err(pf->dev, "VF %u cannot be created: %s", i,
 				  strerror(-err));
-			pf->nr_vfs = i;
-			vfs_destroy(pf);
+			vfs_destroy(pf, i); /* none published yet */
 			return err;
 		}
 		pf->vfs[i] = vf;
@@ -216,15 +230,9 @@ void pci_sriov_control_written(struct uvfio_pci *pf, uint16_t old)
 
 	set_ctrl(pf, ctrl);
 	if ((old ^ ctrl) & SRIOV_CTRL_VFE) {
-		if (!(ctrl & SRIOV_CTRL_VFE) && pci_vf_users(pf)) {
-			uvfio_warn(pf->dev,
-				   "VF Enable cleared while %u VF(s) "
-				   "are open: ignored",
-				   pci_vf_users(pf));
-			set_ctrl(pf, ctrl | SRIOV_CTRL_VFE);
-		} else if (!(ctrl & SRIOV_CTRL_VFE)) {
-			vfs_destroy(pf);
-			lock_config(pf, false);
+		if (!(ctrl & SRIOV_CTRL_VFE)) {
+			if (vfs_remove(pf))
+				set_ctrl(pf, ctrl | SRIOV_CTRL_VFE);
 		} else if (!numvfs || numvfs > pf->sriov_desc.total_vfs) {
 			uvfio_warn(pf->dev,
 				   "VF Enable with NumVFs %u (TotalVFs %u): "
@@ -253,20 +261,26 @@ int uvfio_pci_sriov_configure(struct uvfio_pci *pf, unsigned int numvfs)
 		ret = -ERANGE;
 	} else if (numvfs == pf->nr_vfs) {
 		ret = 0;
-	} else if ((numvfs && pf->nr_vfs) || pci_vf_users(pf)) {
+	} else if (numvfs && pf->nr_vfs) {
 		ret = -EBUSY;
 	} else if (!numvfs) {
-		vfs_destroy(pf);
-		lock_config(pf, false);
-		set_ctrl(pf,
-			 ctrl & (uint16_t) ~(SRIOV_CTRL_VFE | SRIOV_CTRL_MSE));
+		/* As pci_disable_sriov(): the VFs go, NumVFs is 0. */
+		ret = vfs_remove(pf);
+		if (!ret) {
+			set_ctrl(pf, ctrl & (uint16_t) ~(SRIOV_CTRL_VFE |
+							 SRIOV_CTRL_MSE));
+			put16(pf->cfg, o + SRIOV_NUM_VF, 0);
+		}
 	} else {
-		/* As pci_enable_sriov(): NumVFs, then VF Enable and MSE. */
+		/* As pci_enable_sriov(): NumVFs, then VF Enable and MSE; on
+		 * failure NumVFs is 0 again. */
 		put16(pf->cfg, o + SRIOV_NUM_VF, (uint16_t)numvfs);
 		ret = vfs_create(pf, numvfs);
 		if (!ret) {
 			lock_config(pf, true);
 			set_ctrl(pf, ctrl | SRIOV_CTRL_VFE | SRIOV_CTRL_MSE);
+		} else {
+			put16(pf->cfg, o + SRIOV_NUM_VF, 0);
 		}
 	}
 	uvfio_device_unlock(pf->dev);
@@ -295,7 +309,7 @@ void pci_sriov_release(struct uvfio_pci *pci)
 {
 	if (!pci->sriov)
 		return;
-	vfs_destroy(pci);
+	vfs_destroy(pci, pci->nr_vfs); /* no other call may be running */
 	free(pci->vfs);
 	pci->vfs = NULL;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+#include "core/device-internal.h"
 #include "pci-internal.h"
 
 static int feature_token(struct uvfio_device *dev, uint32_t flags, void *data,
@@ -61,7 +62,9 @@ static int vf_open(struct uvfio_pci *vf, const uint8_t *token)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&pf->token_lock);
-	if (!has_token(pf)) {
+	if (pf->vfs_going) {
+		ret = -ENODEV;
+	} else if (!has_token(pf)) {
 		pf->vf_users++;
 	} else if (!token) {
 		uvfio_warn(vf->dev, "VF token required to access device");
@@ -122,16 +125,42 @@ void pci_dev_close(struct uvfio_device *dev)
 	if (!pf)
 		return;
 	pthread_mutex_lock(&pf->token_lock);
-	pf->vf_users--;
+	if (pf->vf_users) /* a close without an open counts nothing */
+		pf->vf_users--;
 	pthread_mutex_unlock(&pf->token_lock);
 }
 
-unsigned int pci_vf_users(struct uvfio_pci *pf)
+int pci_vfs_claim(struct uvfio_pci *pf, unsigned int n)
 {
-	unsigned int n;
+	unsigned int i = 0;
+	int ret = 0;
 
 	pthread_mutex_lock(&pf->token_lock);
-	n = pf->vf_users;
+	if (pf->vf_users) {
+		ret = -EBUSY;
+	} else {
+		/* Nothing may serve them either (uvfio_server_add_device). */
+		while (i < n && uvfio_device_going(pf->vfs[i]->dev))
+			i++;
+		if (i < n) {
+			while (i--)
+				uvfio_device_ungo(pf->vfs[i]->dev);
+			ret = -EBUSY;
+		}
+	}
+	if (ret && pf->vf_users)
+		uvfio_warn(pf->dev, "%u VF(s) open: the VFs stay",
+			   pf->vf_users);
+	else if (ret)
+		uvfio_warn(pf->dev, "a VF is served: the VFs stay");
+	pf->vfs_going = !ret;
 	pthread_mutex_unlock(&pf->token_lock);
-	return n;
+	return ret;
+}
+
+void pci_vfs_gone(struct uvfio_pci *pf)
+{
+	pthread_mutex_lock(&pf->token_lock);
+	pf->vfs_going = false;
+	pthread_mutex_unlock(&pf->token_lock);
 }

@@ -17,6 +17,7 @@
 
 #include <uvfio/migration.h>
 
+#include "core/device-internal.h"
 #include "server-internal.h"
 
 #define DEFAULT_THREADS 2
@@ -115,9 +116,15 @@ int uvfio_server_add_device(struct uvfio_server *srv, struct uvfio_device *dev,
 	if (!grown)
 		return -ENOMEM;
 	srv->endpoints = grown;
+	/* Served, the device stays: an SR-IOV VF is not disabled under us. */
+	ret = uvfio_device_hold(dev);
+	if (ret)
+		return ret;
 	ep = calloc(1, sizeof(*ep));
-	if (!ep)
+	if (!ep) {
+		uvfio_device_unhold(dev);
 		return -ENOMEM;
+	}
 	ep->srv = srv;
 	ep->dev = dev;
 	ep->poll.kind = VFU_POLL_LISTEN;
@@ -142,6 +149,7 @@ fail:
 	uvfio_err(dev, "cannot serve on %s: %s", path, strerror(-ret));
 	free(ep->path);
 	free(ep);
+	uvfio_device_unhold(dev);
 	return ret;
 }
 
@@ -709,6 +717,7 @@ void uvfio_server_stop(struct uvfio_server *srv)
 		close(ep->listen_fd);
 		unlink(ep->path);
 		free(ep->path);
+		uvfio_device_unhold(ep->dev);
 		free(ep);
 	}
 	free(srv->endpoints);

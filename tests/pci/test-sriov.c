@@ -7,8 +7,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uvfio/uvfio.h>
 
@@ -121,14 +123,14 @@ static void test_sriov_config_errors(void **state)
 					.vf_stride = 1,
 					.vf_create = vf_create,
 					.opaque = &d };
-	struct uvfio_pci_sriov bad[6];
+	struct uvfio_pci_sriov bad[7];
 	struct uvfio_pci *pci =
 		uvfio_pci_new("e", &pf_ops, NULL, &ids, UVFIO_PCIE_CONFIG_SIZE);
 	struct uvfio_pci *conv =
 		uvfio_pci_new("c", &pf_ops, NULL, &ids, UVFIO_PCI_CONFIG_SIZE);
 
 	(void)state;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		bad[i] = good;
 	bad[0].total_vfs = 0;
 	bad[1].total_vfs = UVFIO_PCI_SRIOV_MAX_VFS + 1;
@@ -137,7 +139,10 @@ static void test_sriov_config_errors(void **state)
 	bad[4].vf_create = NULL;
 	bad[5].bar_size[5] = 4096; /* 64-bit in the last BAR */
 	bad[5].bar_flags[5] = UVFIO_PCI_BAR_64;
-	for (int i = 0; i < 6; i++)
+	bad[6].total_vfs = 256; /* routing IDs past 0xffff */
+	bad[6].vf_offset = 0xff00;
+	bad[6].vf_stride = 2;
+	for (int i = 0; i < 7; i++)
 		assert_int_equal(uvfio_pci_add_sriov(pci, &bad[i]), -EINVAL);
 	assert_int_equal(uvfio_pci_add_sriov(conv, &good), -EINVAL);
 	assert_int_equal(uvfio_pci_sriov_configure(pci, 1), -ENODEV);
@@ -269,10 +274,12 @@ static void test_sriov_configure(void **state)
 	assert_int_equal(uvfio_pci_sriov_configure(pf, 0), 0);
 	assert_int_equal(uvfio_pci_sriov_numvfs(pf), 0);
 	assert_int_equal(cfg_rd(pf, o + CTRL, 2), 0);
+	assert_int_equal(cfg_rd(pf, o + NUMVFS, 2), 0); /* as the kernel */
 	d.fail_at = 1;
 	assert_int_equal(uvfio_pci_sriov_configure(pf, 2), -ENOMEM);
 	assert_int_equal(uvfio_pci_sriov_numvfs(pf), 0);
 	assert_int_equal(cfg_rd(pf, o + CTRL, 2), 0);
+	assert_int_equal(cfg_rd(pf, o + NUMVFS, 2), 0);
 	d.fail_at = -1;
 	assert_int_equal(uvfio_pci_sriov_configure(pf, TOTAL_VFS), 0);
 	assert_int_equal(uvfio_pci_sriov_numvfs(pf), TOTAL_VFS);
@@ -330,6 +337,38 @@ static void test_vf_config_space(void **state)
 	uvfio_pci_destroy(pf);
 }
 
+/*
+ * A VF a server serves stays: neither sriov_numvfs nor a cleared VF
+ * Enable removes it (the server would be left with a freed device).
+ */
+static void test_served_vf_stays(void **state)
+{
+	struct driver d = { .fail_at = -1 };
+	int cap;
+	struct uvfio_pci *pf = make_pf(&d, &cap);
+	unsigned int o = (unsigned int)cap;
+	struct uvfio_server *srv = uvfio_server_new(NULL);
+	char dir[64], path[128];
+
+	(void)state;
+	test_mkdtemp(dir, sizeof(dir), "sriov");
+	snprintf(path, sizeof(path), "%s/vf1.sock", dir);
+	assert_int_equal(uvfio_pci_sriov_configure(pf, 2), 0);
+	assert_int_equal(
+		uvfio_server_add_device(
+			srv, uvfio_pci_device(uvfio_pci_sriov_vf(pf, 1)), path),
+		0);
+	assert_int_equal(uvfio_pci_sriov_configure(pf, 0), -EBUSY);
+	cfg_wr(pf, o + CTRL, 0, 2);
+	assert_int_equal(cfg_rd(pf, o + CTRL, 2) & CTRL_VFE, CTRL_VFE);
+	assert_int_equal(uvfio_pci_sriov_numvfs(pf), 2);
+	uvfio_server_destroy(srv);
+	cfg_wr(pf, o + CTRL, 0, 2);
+	assert_int_equal(uvfio_pci_sriov_numvfs(pf), 0);
+	rmdir(dir);
+	uvfio_pci_destroy(pf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_sriov_enable_by_the_pf_user),
 		cmocka_unit_test(test_sriov_configure),
 		cmocka_unit_test(test_vf_config_space),
+		cmocka_unit_test(test_served_vf_stays),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,6 +175,8 @@ static void test_wire_pf_and_vfs(void **state)
 	uvfio_client_close(vf);
 	/* Row 10, once the server has closed VF0. */
 	wait_no_vf_open(f);
+	/* Served, the VFs stay even with none open. */
+	assert_int_equal(uvfio_pci_sriov_configure(f->pf, 0), -EBUSY);
 	/* A VF refused at VERSION is not counted as open. */
 	assert_refused(f, VF1, f->wrong, EACCES);
 	pf = open_dev(f, PF, NULL);
