@@ -11,9 +11,8 @@
 
 #include <uvfio/pci.h>
 
-#include "test-util.h"
+#include "pci-test.h"
 
-#define CONFIG UVFIO_PCI_CONFIG_REGION_INDEX
 
 struct state {
 	unsigned int resets;
@@ -114,26 +113,6 @@ static struct uvfio_pci *make_plain(struct state *s)
 	assert_int_equal(uvfio_pci_set_intx_pin(pci, 1), 0);
 	assert_int_equal(uvfio_pci_realize(pci), 0);
 	return pci;
-}
-
-static uint32_t cfg_rd(struct uvfio_pci *pci, unsigned int off,
-		       unsigned int len)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(uvfio_device_region_access(uvfio_pci_device(pci),
-						    CONFIG, off, &v, len,
-						    false),
-			 len);
-	return v;
-}
-
-static void cfg_wr(struct uvfio_pci *pci, unsigned int off, uint32_t v,
-		   unsigned int len)
-{
-	assert_int_equal(uvfio_device_region_access(uvfio_pci_device(pci),
-						    CONFIG, off, &v, len, true),
-			 len);
 }
 
 static void test_header_permissions(void **state)

@@ -14,9 +14,8 @@
 
 #include <uvfio/uvfio.h>
 
-#include "test-util.h"
+#include "pci-test.h"
 
-#define CONFIG UVFIO_PCI_CONFIG_REGION_INDEX
 #define TOTAL_VFS 8
 #define VF_DEVICE 0x10f2
 
@@ -90,26 +89,6 @@ static struct uvfio_pci *make_pf(struct driver *d, int *cap)
 	assert_int_equal(uvfio_pci_add_sriov(pf, &sriov), -EEXIST);
 	assert_int_equal(uvfio_pci_realize(pf), 0);
 	return pf;
-}
-
-static uint32_t cfg_rd(struct uvfio_pci *pci, unsigned int off,
-		       unsigned int len)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(uvfio_device_region_access(uvfio_pci_device(pci),
-						    CONFIG, off, &v, len,
-						    false),
-			 len);
-	return v;
-}
-
-static void cfg_wr(struct uvfio_pci *pci, unsigned int off, uint32_t v,
-		   unsigned int len)
-{
-	assert_int_equal(uvfio_device_region_access(uvfio_pci_device(pci),
-						    CONFIG, off, &v, len, true),
-			 len);
 }
 
 /* Descriptions the core refuses, and a capability where none can go. */

@@ -13,42 +13,12 @@
 
 #include <uvfio/uvfio.h>
 
-#include "test-util.h"
-
-static const struct uvfio_pci_ops ops = { 0 };
-
-static struct uvfio_pci *vf_create(struct uvfio_pci *pf, unsigned int index,
-				   void *opaque)
-{
-	struct uvfio_pci *vf = uvfio_pci_new_vf(pf, index, &ops, opaque);
-
-	assert_non_null(vf);
-	uvfio_device_set_log(uvfio_pci_device(vf), NULL, NULL, 0);
-	assert_int_equal(uvfio_pci_realize(vf), 0);
-	return vf;
-}
-
-static const struct uvfio_pci_ids ids = { 0x1af4, 0x10f1,   0x1af4,
-					  0x0003, 0x120000, 2 };
+#include "pci-test.h"
 
 /* A PF with 2 VFs enabled; with @no_token, one bound to a host driver. */
 static struct uvfio_pci *make_pf(bool no_token)
 {
-	const struct uvfio_pci_sriov sriov = { .total_vfs = 2,
-					       .vf_offset = 1,
-					       .vf_stride = 1,
-					       .vf_device = 0x10f2,
-					       .vf_create = vf_create,
-					       .no_vf_token = no_token };
-	struct uvfio_pci *pf =
-		uvfio_pci_new("pf", &ops, NULL, &ids, UVFIO_PCIE_CONFIG_SIZE);
-
-	assert_non_null(pf);
-	uvfio_device_set_log(uvfio_pci_device(pf), NULL, NULL, 0);
-	assert_true(uvfio_pci_add_sriov(pf, &sriov) > 0);
-	assert_int_equal(uvfio_pci_realize(pf), 0);
-	assert_int_equal(uvfio_pci_sriov_configure(pf, 2), 0);
-	return pf;
+	return test_pf_with_vfs("pf", no_token);
 }
 
 static struct uvfio_device *vf_dev(struct uvfio_pci *pf, unsigned int i)
@@ -158,8 +128,9 @@ static void test_pf_open(void **state)
 static void test_neither_pf_nor_vf(void **state)
 {
 	static const struct uvfio_device_ops plain_ops = { 0 };
-	struct uvfio_pci *pci =
-		uvfio_pci_new("plain", &ops, NULL, &ids, UVFIO_PCI_CONFIG_SIZE);
+	struct uvfio_pci *pci = uvfio_pci_new("plain", &test_pci_ops, NULL,
+					      &test_pf_ids,
+					      UVFIO_PCI_CONFIG_SIZE);
 	struct uvfio_device *plain = uvfio_device_new("x", &plain_ops, NULL);
 	uuid_t u;
 

@@ -16,7 +16,7 @@
 
 #include <uvfio/uvfio.h>
 
-#include "test-util.h"
+#include "pci-test.h"
 
 enum { PF, VF0, VF1, HOST_PF, HOST_VF, PLAIN, NR_DEVS };
 
@@ -29,40 +29,6 @@ struct fixture {
 	char token[37], wrong[37];
 };
 
-static const struct uvfio_pci_ops ops = { 0 };
-static const struct uvfio_pci_ids ids = { 0x1af4, 0x10f1,   0x1af4,
-					  0x0003, 0x120000, 2 };
-
-static struct uvfio_pci *vf_create(struct uvfio_pci *pf, unsigned int index,
-				   void *opaque)
-{
-	struct uvfio_pci *vf = uvfio_pci_new_vf(pf, index, &ops, opaque);
-
-	assert_non_null(vf);
-	uvfio_device_set_log(uvfio_pci_device(vf), NULL, NULL, 0);
-	assert_int_equal(uvfio_pci_realize(vf), 0);
-	return vf;
-}
-
-static struct uvfio_pci *make_pf(const char *name, bool no_token)
-{
-	const struct uvfio_pci_sriov sriov = { .total_vfs = 2,
-					       .vf_offset = 1,
-					       .vf_stride = 1,
-					       .vf_device = 0x10f2,
-					       .vf_create = vf_create,
-					       .no_vf_token = no_token };
-	struct uvfio_pci *pf =
-		uvfio_pci_new(name, &ops, NULL, &ids, UVFIO_PCIE_CONFIG_SIZE);
-
-	assert_non_null(pf);
-	uvfio_device_set_log(uvfio_pci_device(pf), NULL, NULL, 0);
-	assert_true(uvfio_pci_add_sriov(pf, &sriov) > 0);
-	assert_int_equal(uvfio_pci_realize(pf), 0);
-	assert_int_equal(uvfio_pci_sriov_configure(pf, 2), 0);
-	return pf;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -70,10 +36,10 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	test_mkdtemp(f->dir, sizeof(f->dir), "vftoken");
-	f->pf = make_pf("pf", false);
-	f->host_pf = make_pf("hpf", true);
-	f->plain =
-		uvfio_pci_new("plain", &ops, NULL, &ids, UVFIO_PCI_CONFIG_SIZE);
+	f->pf = test_pf_with_vfs("pf", false);
+	f->host_pf = test_pf_with_vfs("hpf", true);
+	f->plain = uvfio_pci_new("plain", &test_pci_ops, NULL, &test_pf_ids,
+				 UVFIO_PCI_CONFIG_SIZE);
 	assert_non_null(f->plain);
 	uvfio_device_set_log(uvfio_pci_device(f->plain), NULL, NULL, 0);
 	assert_int_equal(uvfio_pci_realize(f->plain), 0);
