@@ -13,7 +13,6 @@
 
 #include "pci-test.h"
 
-
 struct state {
 	unsigned int resets;
 	unsigned int power;
