@@ -131,4 +131,7 @@ void uvfio_device_unhold(struct uvfio_device *dev);
 bool uvfio_device_going(struct uvfio_device *dev);
 void uvfio_device_ungo(struct uvfio_device *dev);
 
+/* The open of a device that is neither an SR-IOV PF nor a VF: no token. */
+int device_open_plain(struct uvfio_device *dev, const uint8_t *vf_token);
+
 #endif /* UVFIO_CORE_DEVICE_INTERNAL_H */

@@ -276,18 +276,23 @@ void uvfio_device_ungo(struct uvfio_device *dev)
 	__atomic_and_fetch(&dev->holders, ~DEVICE_GOING, __ATOMIC_ACQ_REL);
 }
 
-int uvfio_device_open(struct uvfio_device *dev, const uint8_t *vf_token)
+int device_open_plain(struct uvfio_device *dev, const uint8_t *vf_token)
 {
-	if (!dev->realized)
-		return -ENODEV;
-	if (dev->ops->open)
-		return dev->ops->open(dev, vf_token);
 	if (vf_token) {
 		uvfio_warn(dev,
 			   "VF token incorrectly provided, not a PF or VF");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int uvfio_device_open(struct uvfio_device *dev, const uint8_t *vf_token)
+{
+	if (!dev->realized)
+		return -ENODEV;
+	if (dev->ops->open)
+		return dev->ops->open(dev, vf_token);
+	return device_open_plain(dev, vf_token);
 }
 
 void uvfio_device_close(struct uvfio_device *dev)

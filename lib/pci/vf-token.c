@@ -109,12 +109,7 @@ int pci_dev_open(struct uvfio_device *dev, const uint8_t *token)
 		return vf_open(pci, token);
 	if (has_token(pci))
 		return pf_open(pci, token);
-	if (token) {
-		uvfio_warn(dev,
-			   "VF token incorrectly provided, not a PF or VF");
-		return -EINVAL;
-	}
-	return 0;
+	return device_open_plain(dev, token);
 }
 
 void pci_dev_close(struct uvfio_device *dev)
