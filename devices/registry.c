@@ -10,6 +10,7 @@
 
 #include "edu/edu.h"
 #include "mtty/mtty.h"
+#include "qacc/qacc.h"
 #include "ram/ram.h"
 #include "registry.h"
 
@@ -21,6 +22,8 @@ const char *const device_type_help[] = {
 	"mtty,id=NAME[,ports=N][,stream=uvfio|kernel]",
 	"                        the kernel's mtty sample: a PCI serial card, 1 or 2 16550 ports;",
 	"                        stream=kernel migrates in the kernel mtty's format",
+	"qacc,id=NAME[,vfs=N]    a queue-based accelerator (1234:5143) with N SR-IOV VFs",
+	"                        (0 to 64, default 4), served as NAME-vfK when enabled",
 	"ram,id=NAME,size=SIZE   memory-only device (region 0 of SIZE bytes, mmappable)",
 	NULL,
 };
@@ -253,6 +256,36 @@ static struct uvfio_device *create_mtty(const struct device_spec *spec,
 	return uvfio_pci_device(pci);
 }
 
+static struct uvfio_device *create_qacc(const struct device_spec *spec,
+					char *err, size_t err_len)
+{
+	static const char *const known[] = { "vfs", NULL };
+	const char *vfs = opt(spec, "vfs");
+	unsigned long n = 4;
+	struct uvfio_pci *pci;
+	char *end;
+
+	if (!only_opts(spec, known, err, err_len))
+		return NULL;
+	if (vfs) {
+		errno = 0;
+		n = strtoul(vfs, &end, 10);
+		if (!isdigit((unsigned char)vfs[0]) || *end || errno ||
+		    n > QACC_MAX_VFS) {
+			snprintf(err, err_len,
+				 "qacc: vfs \"%s\" must be 0 to %u", vfs,
+				 QACC_MAX_VFS);
+			return NULL;
+		}
+	}
+	pci = qacc_new(spec->id, (unsigned int)n);
+	if (!pci) {
+		snprintf(err, err_len, "qacc: %s", strerror(errno));
+		return NULL;
+	}
+	return uvfio_pci_device(pci);
+}
+
 struct uvfio_device *device_spec_create(const struct device_spec *spec,
 					char *err, size_t err_len)
 {
@@ -262,6 +295,8 @@ struct uvfio_device *device_spec_create(const struct device_spec *spec,
 		return create_edu(spec, err, err_len);
 	if (!strcmp(spec->type, "mtty"))
 		return create_mtty(spec, err, err_len);
+	if (!strcmp(spec->type, "qacc"))
+		return create_qacc(spec, err, err_len);
 	snprintf(err, err_len, "unknown device type \"%s\"", spec->type);
 	return NULL;
 }

@@ -144,6 +144,47 @@ static int parse_args(int argc, char **argv, struct uvfiod_config *cfg)
 	return 0;
 }
 
+/* A PF's VFs are served as they come, at DIR/<pf>-vf<N>.sock. */
+struct vf_service {
+	struct uvfio_server *srv;
+	const char *socket_dir;
+	char pf_id[128];
+	int log_level;
+};
+
+static int serve_vf(struct uvfio_pci *pf, struct uvfio_pci *vf,
+		    unsigned int index, bool added, void *opaque)
+{
+	struct vf_service *svc = opaque;
+	struct uvfio_device *dev = uvfio_pci_device(vf);
+	char path[PATH_MAX];
+	int ret;
+
+	(void)pf;
+	if (!added) {
+		ret = uvfio_server_remove_device(svc->srv, dev);
+		if (ret)
+			fprintf(stderr, "uvfiod: %s: cannot stop serving: %s\n",
+				uvfio_device_name(dev), strerror(-ret));
+		else
+			fprintf(stderr, "uvfiod: %s-vf%u gone\n", svc->pf_id,
+				index);
+		return 0;
+	}
+	uvfio_device_set_log(dev, NULL, NULL,
+			     (enum uvfio_log_level)svc->log_level);
+	if (snprintf(path, sizeof(path), "%s/%s-vf%u.sock", svc->socket_dir,
+		     svc->pf_id, index) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	ret = uvfio_server_add_device(svc->srv, dev, path);
+	if (ret)
+		fprintf(stderr, "uvfiod: %s: %s\n", path, strerror(-ret));
+	else
+		fprintf(stderr, "uvfiod: serving %s-vf%u on %s\n", svc->pf_id,
+			index, path);
+	return ret;
+}
+
 /*
  * Each device takes a listening socket and a connection: a thousand
  * devices need more descriptors than the usual soft limit of 1024.  Take
@@ -163,6 +204,7 @@ int main(int argc, char **argv)
 {
 	static struct uvfiod_config cfg = { .log_level = UVFIO_LOG_WARNING };
 	static struct uvfio_device *devs[UVFIOD_MAX_DEVICES];
+	static struct vf_service vf_svcs[UVFIOD_MAX_DEVICES];
 	struct uvfio_server *srv = NULL;
 	int status = 1, sig;
 	sigset_t sigs;
@@ -207,6 +249,17 @@ int main(int argc, char **argv)
 				     (enum uvfio_log_level)cfg.log_level);
 		snprintf(path, sizeof(path), "%s/%s.sock", cfg.socket_dir,
 			 spec.id);
+		if (uvfio_pci_of(devs[i])) {
+			vf_svcs[i] = (struct vf_service){
+				.srv = srv,
+				.socket_dir = cfg.socket_dir,
+				.log_level = cfg.log_level,
+			};
+			snprintf(vf_svcs[i].pf_id, sizeof(vf_svcs[i].pf_id),
+				 "%s", spec.id);
+			uvfio_pci_sriov_set_notify(uvfio_pci_of(devs[i]),
+						   serve_vf, &vf_svcs[i]);
+		}
 		device_spec_free(&spec);
 		ret = uvfio_server_add_device(srv, devs[i], path);
 		if (ret) {
@@ -227,6 +280,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "uvfiod: %s, shutting down\n", strsignal(sig));
 	status = 0;
 out:
+	for (unsigned int i = 0; i < cfg.nr_specs; i++)
+		if (uvfio_pci_of(devs[i]))
+			uvfio_pci_sriov_set_notify(uvfio_pci_of(devs[i]), NULL,
+						   NULL);
 	uvfio_server_destroy(srv);
 	for (unsigned int i = 0; i < cfg.nr_specs; i++)
 		uvfio_device_destroy(devs[i]);

@@ -92,6 +92,8 @@ UVFIO_API void *uvfio_pci_priv(const struct uvfio_pci *pci);
 
 /* The underlying device, for the transport and for device features. */
 UVFIO_API struct uvfio_device *uvfio_pci_device(const struct uvfio_pci *pci);
+/* The PCI function @dev is the device of, or NULL for any other device. */
+UVFIO_API struct uvfio_pci *uvfio_pci_of(struct uvfio_device *dev);
 
 /* ---- Configuration (before realize) ---- */
 
@@ -248,6 +250,29 @@ UVFIO_API struct uvfio_pci *uvfio_pci_new_vf(struct uvfio_pci *pf,
  */
 UVFIO_API int uvfio_pci_sriov_configure(struct uvfio_pci *pf,
 					unsigned int numvfs);
+
+/*
+ * uvfio's device feature for the administrator's sriov_numvfs through the
+ * PF's own transport (docs/protocol-extensions.md): SET only, a u32 VF
+ * count, answered as uvfio_pci_sriov_configure().  Registered on every PF.
+ */
+#define UVFIO_DEVICE_FEATURE_SRIOV_NUMVFS 0x8001
+
+/*
+ * Told of @pf's VFs as they come and go (whoever serves them): after VF
+ * Enable made them, @added for each VF in order, and before they go, not
+ * @added, last first.  An addition that fails (a negative errno) fails the
+ * enabling, after the VFs told of so far are told of their removal.
+ * Called under @pf's device lock, from the thread that enables or disables
+ * (the PF's config write, its SRIOV_NUMVFS feature, or
+ * uvfio_pci_sriov_configure()); not when the PF itself is destroyed.
+ */
+typedef int (*uvfio_pci_vf_notify_fn)(struct uvfio_pci *pf,
+				      struct uvfio_pci *vf, unsigned int index,
+				      bool added, void *opaque);
+UVFIO_API void uvfio_pci_sriov_set_notify(struct uvfio_pci *pf,
+					  uvfio_pci_vf_notify_fn fn,
+					  void *opaque);
 
 /*
  * How many VFs exist now (thread-safe), and VF @index of them (NULL if

@@ -35,9 +35,11 @@
  * - DMA requests carry at most min(client's max_data_xfer_size, 1 MiB); a
  *   client offering less than 4096 bytes per transfer is refused.
  *
- * Thread-safety: uvfio_server_new/add_device/start/stop/destroy are for one
- * controlling thread.  Devices must be realized before they are added and
- * outlive the server.
+ * Thread-safety: uvfio_server_new/add_device/remove_device/start/stop/
+ * destroy are for one controlling thread.  A device callback the server
+ * runs may also add and remove devices (a PF serving the VFs it enables):
+ * what it adds is served by the same thread.  Devices must be realized
+ * before they are added and outlive their service.
  */
 #ifndef UVFIO_SERVER_H
 #define UVFIO_SERVER_H
@@ -88,6 +90,16 @@ uvfio_server_new(const struct uvfio_server_opts *opts);
 UVFIO_API int uvfio_server_add_device(struct uvfio_server *srv,
 				      struct uvfio_device *dev,
 				      const char *path);
+
+/*
+ * Stop serving @dev: its client, if any, is dropped as on a disconnect,
+ * its socket file removed.  From the controlling thread while the server is
+ * stopped, or, while it runs, from a callback of a device the same worker
+ * serves (a device cannot remove itself): -EINVAL otherwise, -ENOENT if
+ * @dev is not served.  Returns 0 or a negative errno.
+ */
+UVFIO_API int uvfio_server_remove_device(struct uvfio_server *srv,
+					 struct uvfio_device *dev);
 
 /*
  * Start the worker threads: 0, -EBUSY if started, or the errno of

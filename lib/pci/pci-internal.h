@@ -96,6 +96,8 @@ struct uvfio_pci {
 	struct uvfio_pci **vfs; /* total_vfs slots */
 	unsigned int nr_vfs;
 	bool vf_mse;
+	uvfio_pci_vf_notify_fn vf_notify; /* who serves the VFs */
+	void *vf_notify_opaque;
 	struct uvfio_pci *pf;
 	unsigned int vf_index;
 	/* A PF's VF token and open VFs (vf-token.c), under token_lock. */
@@ -182,8 +184,13 @@ void pci_sriov_release(struct uvfio_pci *pci);
 int pci_vf_token_init(struct uvfio_pci *pf);
 int pci_dev_open(struct uvfio_device *dev, const uint8_t *token);
 void pci_dev_close(struct uvfio_device *dev);
-/* Take @pf's @n VFs out of reach before they go: 0, or -EBUSY (nothing
- * done) if one is open or served; pci_vfs_gone() once they are gone. */
+/*
+ * Before @pf's VFs go: pci_vfs_stop_opens() refuses new opens (-ENODEV),
+ * or fails with -EBUSY if a VF is open; then pci_vfs_claim() takes the
+ * @n VFs out of reach, or fails with -EBUSY (nothing claimed) if one is
+ * still served.  pci_vfs_gone() once they are gone, or stay.
+ */
+int pci_vfs_stop_opens(struct uvfio_pci *pf);
 int pci_vfs_claim(struct uvfio_pci *pf, unsigned int n);
 void pci_vfs_gone(struct uvfio_pci *pf);
 

@@ -100,6 +100,11 @@ struct uvfio_device *uvfio_pci_device(const struct uvfio_pci *pci)
 	return pci->dev;
 }
 
+struct uvfio_pci *uvfio_pci_of(struct uvfio_device *dev)
+{
+	return dev && dev->ops == &pci_dev_ops ? uvfio_device_priv(dev) : NULL;
+}
+
 bool uvfio_pci_bus_master(struct uvfio_pci *pci)
 {
 	return cfg_get16(pci, PCI_COMMAND) & PCI_COMMAND_MASTER;

@@ -39,6 +39,9 @@
 /* 4 KiB, 8 KiB, 64 KiB, 256 KiB, 1 MiB and 4 MiB, as most devices offer. */
 #define SRIOV_PAGE_SIZES 0x00000553
 
+static int feature_numvfs(struct uvfio_device *dev, uint32_t flags, void *data,
+			  size_t size, void *opaque);
+
 static int check_desc(const struct uvfio_pci_sriov *d)
 {
 	/* Every VF's routing ID must fit in 16 bits. */
@@ -126,6 +129,11 @@ int uvfio_pci_add_sriov(struct uvfio_pci *pci,
 	put16(pci->wmask, o + SRIOV_NUM_VF, 0xffff);
 	put32(pci->wmask, o + SRIOV_SYS_PGSIZE, SRIOV_PAGE_SIZES);
 	ret = pci_vf_token_init(pci);
+	if (!ret)
+		ret = uvfio_device_add_feature(
+			pci->dev, UVFIO_DEVICE_FEATURE_SRIOV_NUMVFS,
+			UVFIO_DEVICE_FEATURE_SET, sizeof(uint32_t),
+			feature_numvfs, NULL);
 	return ret ? ret : off;
 }
 
@@ -179,23 +187,54 @@ static void vfs_destroy(struct uvfio_pci *pf, unsigned int n)
 	}
 }
 
+/* Tell the notifier of VFs @from..@to-1 (added: in order; removed: last
+ * first).  Stops at the first failure of an addition: its errno. */
+static int notify(struct uvfio_pci *pf, unsigned int from, unsigned int to,
+		  bool added)
+{
+	for (unsigned int k = from; pf->vf_notify && k < to; k++) {
+		unsigned int i = added ? k : to - 1 - (k - from);
+		int ret = pf->vf_notify(pf, pf->vfs[i], i, added,
+					pf->vf_notify_opaque);
+
+		if (ret && added) {
+			uvfio_err(pf->dev, "VF %u cannot be served: %s", i,
+				  strerror(-ret));
+			notify(pf, from, i, false);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* Remove every VF: 0, or -EBUSY if one is open or served (they stay). */
 static int vfs_remove(struct uvfio_pci *pf)
 {
-	int ret = pci_vfs_claim(pf, pf->nr_vfs);
+	unsigned int n = pf->nr_vfs;
+	int ret = pci_vfs_stop_opens(pf);
 
 	if (ret)
 		return ret;
-	vfs_destroy(pf, pf->nr_vfs);
+	notify(pf, 0, n, false);
+	ret = pci_vfs_claim(pf, n);
+	if (ret) {
+		/* Someone else serves one: they stay, served again. */
+		pci_vfs_gone(pf);
+		notify(pf, 0, n, true);
+		return ret;
+	}
+	vfs_destroy(pf, n);
 	pci_vfs_gone(pf);
 	lock_config(pf, false);
 	return 0;
 }
 
-/* VFs 0..@numvfs-1 of the driver: 0, or -EIO / -ENOMEM with none left. */
+/* VFs 0..@numvfs-1 of the driver, then their notifier: 0, or -EIO /
+ * -ENOMEM / the notifier's errno with none left. */
 static int vfs_create(struct uvfio_pci *pf, unsigned int numvfs)
 {
 	const struct uvfio_pci_sriov *d = &pf->sriov_desc;
+	int ret;
 
 	for (unsigned int i = 0; i < numvfs; i++) {
 		struct uvfio_pci *vf = d->vf_create(pf, i, d->opaque);
@@ -213,7 +252,10 @@ static int vfs_create(struct uvfio_pci *pf, unsigned int numvfs)
 		pf->vfs[i] = vf;
 	}
 	__atomic_store_n(&pf->nr_vfs, numvfs, __ATOMIC_RELEASE);
-	return 0;
+	ret = notify(pf, 0, numvfs, true);
+	if (ret)
+		vfs_destroy(pf, numvfs);
+	return ret;
 }
 
 static void set_ctrl(struct uvfio_pci *pf, uint16_t ctrl)
@@ -247,15 +289,13 @@ void pci_sriov_control_written(struct uvfio_pci *pf, uint16_t old)
 	}
 }
 
-int uvfio_pci_sriov_configure(struct uvfio_pci *pf, unsigned int numvfs)
+/* uvfio_pci_sriov_configure() under the PF's device lock. */
+static int sriov_configure(struct uvfio_pci *pf, unsigned int numvfs)
 {
 	unsigned int o = pf->sriov;
 	uint16_t ctrl;
 	int ret = 0;
 
-	if (!o)
-		return -ENODEV;
-	uvfio_device_lock(pf->dev);
 	ctrl = cfg_get16(pf, o + SRIOV_CTRL);
 	if (numvfs > pf->sriov_desc.total_vfs) {
 		ret = -ERANGE;
@@ -283,8 +323,40 @@ int uvfio_pci_sriov_configure(struct uvfio_pci *pf, unsigned int numvfs)
 			put16(pf->cfg, o + SRIOV_NUM_VF, 0);
 		}
 	}
+	return ret;
+}
+
+int uvfio_pci_sriov_configure(struct uvfio_pci *pf, unsigned int numvfs)
+{
+	int ret;
+
+	if (!pf->sriov)
+		return -ENODEV;
+	uvfio_device_lock(pf->dev);
+	ret = sriov_configure(pf, numvfs);
 	uvfio_device_unlock(pf->dev);
 	return ret;
+}
+
+/* UVFIO_DEVICE_FEATURE_SRIOV_NUMVFS: the administrator's path to
+ * uvfio_pci_sriov_configure() through the PF's transport. */
+static int feature_numvfs(struct uvfio_device *dev, uint32_t flags, void *data,
+			  size_t size, void *opaque)
+{
+	uint32_t numvfs;
+
+	(void)flags, (void)size, (void)opaque;
+	memcpy(&numvfs, data, sizeof(numvfs));
+	return sriov_configure(uvfio_device_priv(dev), numvfs);
+}
+
+void uvfio_pci_sriov_set_notify(struct uvfio_pci *pf, uvfio_pci_vf_notify_fn fn,
+				void *opaque)
+{
+	uvfio_device_lock(pf->dev);
+	pf->vf_notify = fn;
+	pf->vf_notify_opaque = opaque;
+	uvfio_device_unlock(pf->dev);
 }
 
 unsigned int uvfio_pci_sriov_numvfs(struct uvfio_pci *pf)

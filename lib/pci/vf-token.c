@@ -125,32 +125,35 @@ void pci_dev_close(struct uvfio_device *dev)
 	pthread_mutex_unlock(&pf->token_lock);
 }
 
-int pci_vfs_claim(struct uvfio_pci *pf, unsigned int n)
+int pci_vfs_stop_opens(struct uvfio_pci *pf)
 {
-	unsigned int i = 0;
 	int ret = 0;
 
 	pthread_mutex_lock(&pf->token_lock);
 	if (pf->vf_users) {
-		ret = -EBUSY;
-	} else {
-		/* Nothing may serve them either (uvfio_server_add_device). */
-		while (i < n && uvfio_device_going(pf->vfs[i]->dev))
-			i++;
-		if (i < n) {
-			while (i--)
-				uvfio_device_ungo(pf->vfs[i]->dev);
-			ret = -EBUSY;
-		}
-	}
-	if (ret && pf->vf_users)
 		uvfio_warn(pf->dev, "%u VF(s) open: the VFs stay",
 			   pf->vf_users);
-	else if (ret)
-		uvfio_warn(pf->dev, "a VF is served: the VFs stay");
-	pf->vfs_going = !ret;
+		ret = -EBUSY;
+	} else {
+		pf->vfs_going = true;
+	}
 	pthread_mutex_unlock(&pf->token_lock);
 	return ret;
+}
+
+int pci_vfs_claim(struct uvfio_pci *pf, unsigned int n)
+{
+	unsigned int i = 0;
+
+	/* Nothing may serve them either (uvfio_server_add_device). */
+	while (i < n && uvfio_device_going(pf->vfs[i]->dev))
+		i++;
+	if (i == n)
+		return 0;
+	while (i--)
+		uvfio_device_ungo(pf->vfs[i]->dev);
+	uvfio_warn(pf->dev, "a VF is served: the VFs stay");
+	return -EBUSY;
 }
 
 void pci_vfs_gone(struct uvfio_pci *pf)

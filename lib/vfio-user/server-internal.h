@@ -52,6 +52,11 @@ struct vfu_worker {
 	 * after the events of each round, which then does not sleep.
 	 */
 	struct vfu_conn *ready;
+	/*
+	 * Endpoints removed during this round (with their connection): events
+	 * of the round may still point at them, so they are freed after it.
+	 */
+	struct vfu_endpoint *removed;
 };
 
 /* A reply that did not fit in the socket: sent when the client reads. */
@@ -80,6 +85,7 @@ struct vfu_conn {
 	struct vfu_reader reader; /* of sock, with read-ahead */
 	struct vfu_rx rx;
 	bool negotiated;
+	bool dead;	      /* released: its endpoint was removed */
 	bool broken;	      /* out of step or flooding: the client goes */
 	struct vfu_caps peer; /* the client's capabilities */
 	bool write_multiple;
@@ -103,14 +109,20 @@ struct vfu_endpoint {
 	int listen_fd;
 	struct vfu_poll poll;
 	struct vfu_conn *conn;
+	bool removed;			   /* awaiting its free */
+	struct vfu_conn *dead_conn;	   /* its client, released */
+	struct vfu_endpoint *removed_next; /* on the worker's list */
 };
 
 struct uvfio_server {
 	struct uvfio_server_opts opts;
+	/* Guards the endpoint array: workers add and remove VFs. */
+	pthread_mutex_t lock;
 	struct vfu_worker *workers;
 	unsigned int nr_workers;
 	struct vfu_endpoint **endpoints;
 	unsigned int nr_endpoints;
+	unsigned int next_worker; /* round robin of added devices */
 	bool started;
 };
 

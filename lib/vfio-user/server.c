@@ -25,6 +25,9 @@
 #define DEFAULT_SOCKET_MODE 0600
 #define EVENTS_PER_WAIT 32
 
+/* The worker this thread is, if it is one (NULL elsewhere). */
+static __thread struct vfu_worker *this_worker;
+
 struct uvfio_server *uvfio_server_new(const struct uvfio_server_opts *opts)
 {
 	struct uvfio_server *srv = calloc(1, sizeof(*srv));
@@ -39,6 +42,7 @@ struct uvfio_server *uvfio_server_new(const struct uvfio_server_opts *opts)
 		srv->opts.msg_timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (!srv->opts.socket_mode)
 		srv->opts.socket_mode = DEFAULT_SOCKET_MODE;
+	pthread_mutex_init(&srv->lock, NULL);
 	srv->workers = calloc(srv->opts.threads, sizeof(*srv->workers));
 	if (!srv->workers)
 		goto fail;
@@ -99,14 +103,28 @@ static int poll_add(struct vfu_worker *w, int fd, struct vfu_poll *p)
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+static int add_endpoint(struct uvfio_server *srv, struct uvfio_device *dev,
+			const char *path);
+
 int uvfio_server_add_device(struct uvfio_server *srv, struct uvfio_device *dev,
 			    const char *path)
 {
-	struct vfu_endpoint **grown, *ep;
 	int ret;
 
 	if (!dev || !path)
 		return -EINVAL;
+	pthread_mutex_lock(&srv->lock);
+	ret = add_endpoint(srv, dev, path);
+	pthread_mutex_unlock(&srv->lock);
+	return ret;
+}
+
+static int add_endpoint(struct uvfio_server *srv, struct uvfio_device *dev,
+			const char *path)
+{
+	struct vfu_endpoint **grown, *ep;
+	int ret;
+
 	/* Two endpoints would fight over the device's DMA handler. */
 	for (unsigned int i = 0; i < srv->nr_endpoints; i++)
 		if (srv->endpoints[i]->dev == dev)
@@ -129,7 +147,15 @@ int uvfio_server_add_device(struct uvfio_server *srv, struct uvfio_device *dev,
 	ep->dev = dev;
 	ep->poll.kind = VFU_POLL_LISTEN;
 	ep->poll.obj = ep;
-	ep->worker = &srv->workers[srv->nr_endpoints % srv->nr_workers];
+	/*
+	 * Added by a device callback (a PF enabling its VFs), the device goes
+	 * to the same worker, which alone can then remove it.
+	 */
+	if (this_worker && this_worker->srv == srv)
+		ep->worker = this_worker;
+	else
+		ep->worker =
+			&srv->workers[srv->next_worker++ % srv->nr_workers];
 	ep->path = strdup(path);
 	ep->listen_fd = ep->path ? listen_on(path, &srv->opts) : -ENOMEM;
 	if (ep->listen_fd < 0) {
@@ -499,7 +525,7 @@ static void ready_remove(struct vfu_conn *c)
  * and clearing the DMA handler waits until they have left it.  Only then
  * can the connection go.
  */
-void vfu_conn_free(struct vfu_conn *c)
+static void conn_release(struct vfu_conn *c)
 {
 	struct vfu_endpoint *ep = c->ep;
 	struct vfu_queued *q;
@@ -527,12 +553,18 @@ void vfu_conn_free(struct vfu_conn *c)
 	vfu_reader_release(&c->reader);
 	pthread_mutex_destroy(&c->twin_lock);
 	negotiated = c->negotiated;
-	free(c);
+	c->dead = true;
 	ep->conn = NULL;
 	release_device(ep->dev);
 	/* Its open, in VERSION, is over: SR-IOV counts open VFs so. */
 	if (negotiated)
 		uvfio_device_close(ep->dev);
+}
+
+void vfu_conn_free(struct vfu_conn *c)
+{
+	conn_release(c);
+	free(c);
 }
 
 static void drop_client(struct vfu_endpoint *ep, bool relisten)
@@ -639,7 +671,20 @@ static void run_ready(struct vfu_worker *w)
 
 		list = c->ready_next;
 		c->on_ready = false;
-		client_readable(c);
+		if (!c->dead)
+			client_readable(c);
+	}
+}
+
+/* Endpoints removed this round (and their clients): nothing refers to them. */
+static void free_removed(struct vfu_worker *w)
+{
+	while (w->removed) {
+		struct vfu_endpoint *ep = w->removed;
+
+		w->removed = ep->removed_next;
+		free(ep->dead_conn);
+		free(ep);
 	}
 }
 
@@ -648,6 +693,7 @@ static void *worker_main(void *arg)
 	struct vfu_worker *w = arg;
 	struct epoll_event events[EVENTS_PER_WAIT];
 
+	this_worker = w;
 	for (;;) {
 		int n = epoll_wait(w->epfd, events, EVENTS_PER_WAIT,
 				   w->ready ? 0 : -1);
@@ -659,18 +705,24 @@ static void *worker_main(void *arg)
 
 			switch (p->kind) {
 			case VFU_POLL_WAKE:
+				free_removed(w);
 				return NULL;
 			case VFU_POLL_LISTEN:
-				accept_client(p->obj);
+				if (!((struct vfu_endpoint *)p->obj)->removed)
+					accept_client(p->obj);
 				break;
 			case VFU_POLL_CONN:
-				client_event(p->obj, events[i].events);
-				/* The connection may be gone: later events
-				 * of this batch can only be other fds. */
+				/* Removed by another device's callback in
+				 * this round, or dropped: a client dropped
+				 * after an error frees itself, and later
+				 * events of the batch are other fds. */
+				if (!((struct vfu_conn *)p->obj)->dead)
+					client_event(p->obj, events[i].events);
 				break;
 			}
 		}
 		run_ready(w);
+		free_removed(w);
 	}
 	return NULL;
 }
@@ -705,6 +757,55 @@ int uvfio_server_start(struct uvfio_server *srv)
 	return 0;
 }
 
+/* Stop listening; the device is the server's no more. */
+static void close_endpoint(struct vfu_endpoint *ep)
+{
+	close(ep->listen_fd);
+	unlink(ep->path);
+	uvfio_info(ep->dev, "no longer served on %s", ep->path);
+	free(ep->path);
+	uvfio_device_unhold(ep->dev);
+}
+
+int uvfio_server_remove_device(struct uvfio_server *srv,
+			       struct uvfio_device *dev)
+{
+	struct vfu_endpoint *ep = NULL;
+	unsigned int i;
+
+	pthread_mutex_lock(&srv->lock);
+	for (i = 0; i < srv->nr_endpoints && !ep; i++)
+		if (srv->endpoints[i]->dev == dev)
+			ep = srv->endpoints[i];
+	if (!ep || (srv->started && ep->worker != this_worker)) {
+		pthread_mutex_unlock(&srv->lock);
+		return ep ? -EINVAL : -ENOENT;
+	}
+	srv->endpoints[i - 1] = srv->endpoints[--srv->nr_endpoints];
+	pthread_mutex_unlock(&srv->lock);
+
+	epoll_ctl(ep->worker->epfd, EPOLL_CTL_DEL, ep->listen_fd, NULL);
+	if (ep->conn) {
+		struct vfu_conn *c = ep->conn;
+
+		epoll_ctl(ep->worker->epfd, EPOLL_CTL_DEL, c->sock, NULL);
+		conn_release(c);
+		ep->dead_conn = c;
+		uvfio_info(dev, "client dropped: the device goes");
+	}
+	close_endpoint(ep);
+	if (!srv->started) {
+		free(ep->dead_conn);
+		free(ep);
+		return 0;
+	}
+	/* Events of this round may still name it: freed after the round. */
+	ep->removed = true;
+	ep->removed_next = this_worker->removed;
+	this_worker->removed = ep;
+	return 0;
+}
+
 void uvfio_server_stop(struct uvfio_server *srv)
 {
 	for (unsigned int i = 0; srv->started && i < srv->nr_workers; i++)
@@ -714,10 +815,7 @@ void uvfio_server_stop(struct uvfio_server *srv)
 		struct vfu_endpoint *ep = srv->endpoints[i];
 
 		drop_client(ep, false);
-		close(ep->listen_fd);
-		unlink(ep->path);
-		free(ep->path);
-		uvfio_device_unhold(ep->dev);
+		close_endpoint(ep);
 		free(ep);
 	}
 	free(srv->endpoints);
@@ -737,5 +835,6 @@ void uvfio_server_destroy(struct uvfio_server *srv)
 			close(srv->workers[i].wake_fd);
 	}
 	free(srv->workers);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }
