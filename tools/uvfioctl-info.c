@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "uvfioctl-sriov.h"
 #include "uvfioctl.h"
 
 struct flag_name {
@@ -118,6 +119,7 @@ struct report {
 	uint64_t mig_flags;
 	enum uvfio_device_mig_state mig_state;
 	struct uvfio_client_caps caps;
+	struct sriov_facts sriov; /* of a PCI device */
 };
 
 static void report_free(struct report *r)
@@ -257,6 +259,12 @@ static int gather(const struct command *cmd, struct uvfio_client *c,
 	}
 
 	uvfio_client_get_caps(c, &r->caps);
+	if (r->pci) {
+		ret = sriov_gather(c, device_name_only(r->name), &r->sriov);
+		if (ret)
+			return fail(cmd, "%s: SR-IOV capability: %s", r->name,
+				    strerror(-ret));
+	}
 	return 0;
 }
 
@@ -373,6 +381,7 @@ static void print_text(const struct report *r)
 		print_flags((uint32_t)r->mig_flags, mig_flags);
 		printf(", state %s\n", uvfio_mig_state_name(r->mig_state));
 	}
+	sriov_print_text(&r->sriov);
 	printf("Protocol: vfio-user %" PRIu16 ".%" PRIu16 "\n", caps->major,
 	       caps->minor);
 	printf("  max_msg_fds %" PRIu32 ", max_data_xfer_size %" PRIu32
@@ -509,6 +518,7 @@ static struct json_object *json_report(const struct report *r)
 		}
 	}
 	json_add(root, "migration", o);
+	json_add(root, "sriov", sriov_json(&r->sriov));
 
 	o = json_object_new_object();
 	json_add(o, "transport", json_object_new_string("vfio-user"));

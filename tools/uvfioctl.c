@@ -27,14 +27,20 @@
 #endif
 
 static const struct command *const commands[] = {
-	&cmd_info, &cmd_read,	 &cmd_write,   &cmd_lspci, &cmd_save,
-	&cmd_load, &cmd_migrate, &cmd_receive, &cmd_check,
+	&cmd_info,  &cmd_read,	&cmd_write,    &cmd_lspci,
+	&cmd_save,  &cmd_load,	&cmd_migrate,  &cmd_receive,
+	&cmd_check, &cmd_sriov, &cmd_vf_token,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* Set by --timeout; 0 lets the library pick. */
 static int timeout_ms;
+/* Set by --vf-token: the VF token of devices that name none. */
+static const char *vf_token;
+
+#define TOKEN_OPT " vf_token="
+#define UUID_LEN 36
 
 static void usage(FILE *out)
 {
@@ -53,7 +59,9 @@ static void usage(FILE *out)
 		"          this text, or the help of COMMAND\n"
 		"\n"
 		"DEV names a device: a socket path or unix:PATH (vfio-user),\n"
-		"vfio:DDDD:BB:DD.F (vfio-pci) or mdev:UUID (the kernel).  REGION is an index\n"
+		"vfio:DDDD:BB:DD.F (vfio-pci) or mdev:UUID (the kernel), optionally\n"
+		"followed by \" vf_token=UUID\", as the kernel's names: the VF token\n"
+		"to open it with.  REGION is an index\n"
 		"or a vfio-pci region name (bar0-bar5, rom, config, vga).  Numbers are\n"
 		"decimal, or hexadecimal with a 0x prefix.  SRC and DST are devices\n"
 		"too; migrate's DST may also be tcp:HOST:PORT, where a receive waits.\n"
@@ -61,6 +69,8 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -t, --timeout MS   wait at most MS milliseconds for each reply\n"
 		"                     (default 5000)\n"
+		"      --vf-token UUID  open devices with this VF token (SR-IOV\n"
+		"                     VFs, and PFs whose VFs are open)\n"
 		"  -V, --version      print the version and exit\n"
 		"  -h, --help         print this text and exit\n"
 		"\n"
@@ -210,11 +220,35 @@ int one_dev_operand(const struct command *cmd, int argc, char **argv)
 	return 0;
 }
 
+const char *device_name_only(const char *name)
+{
+	static char buf[PATH_MAX];
+	const char *opt = strstr(name, TOKEN_OPT);
+
+	if (!opt)
+		return name;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(opt - name), name);
+	return buf;
+}
+
 struct uvfio_client *open_client(const char *name)
 {
-	struct uvfio_client_opts opts = { .timeout_ms = timeout_ms };
+	struct uvfio_client_opts opts = { .timeout_ms = timeout_ms,
+					  .vf_token = vf_token };
+	const char *opt = strstr(name, TOKEN_OPT);
+	char token[UUID_LEN + 1];
 
-	return uvfio_client_open(name, &opts);
+	if (opt) {
+		/* Exactly a UUID, as the kernel's parser wants. */
+		opt += strlen(TOKEN_OPT);
+		if (strlen(opt) != UUID_LEN) {
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(token, opt, sizeof(token));
+		opts.vf_token = token;
+	}
+	return uvfio_client_open(device_name_only(name), &opts);
 }
 
 struct uvfio_client *open_device(const struct command *cmd, const char *name)
@@ -271,6 +305,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "timeout", required_argument, NULL, 't' },
+		{ "vf-token", required_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -285,6 +320,9 @@ int main(int argc, char **argv)
 		case 't':
 			if (parse_timeout(optarg))
 				return EXIT_USAGE;
+			break;
+		case 'k':
+			vf_token = optarg;
 			break;
 		case 'V':
 			printf("uvfioctl %s\n", UVFIO_VERSION);

@@ -28,7 +28,7 @@ struct command {
 
 extern const struct command cmd_info, cmd_read, cmd_write, cmd_lspci;
 extern const struct command cmd_save, cmd_load, cmd_migrate, cmd_receive;
-extern const struct command cmd_check;
+extern const struct command cmd_check, cmd_sriov, cmd_vf_token;
 
 /* Print the command's --help to stdout. */
 void command_help(const struct command *cmd);
@@ -72,8 +72,15 @@ const char *pci_region_name(uint32_t index);
 /* Open @name for @cmd, or print why not and return NULL. */
 struct uvfio_client *open_device(const struct command *cmd, const char *name);
 
-/* Open @name with the tool's options; NULL with errno set, printing nothing. */
+/*
+ * Open @name with the tool's options; NULL with errno set, printing
+ * nothing.  @name may end in " vf_token=UUID", as the kernel's device
+ * names do: that device's VF token, in place of --vf-token's.
+ */
 struct uvfio_client *open_client(const char *name);
+
+/* @name without its " vf_token=UUID" (a static buffer). */
+const char *device_name_only(const char *name);
 
 /* A migration state's name without the prefix ("RUNNING"), or "?". */
 
