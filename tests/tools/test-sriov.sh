@@ -93,6 +93,31 @@ else
 	skip "lspci decodes the PF's SR-IOV capability" "no lspci"
 fi
 
+# A VF of this PF to a VF of another uvfiod's PF: one token per side.
+dst=$tmp/dst
+mkdir "$dst"
+$UVFIO_WRAP "$uvfiod" --socket-dir "$dst" --device qacc,id=acc1,vfs=1 \
+	2>"$tmp/dst.log" &
+dst_pid=$!
+i=0
+while [ $i -lt 400 ] && [ ! -S "$dst/acc1.sock" ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+token2=$(uuid)
+ctl sriov "$dst/acc1.sock vf_token=$token2" --numvfs 1 >/dev/null 2>&1
+ctl write "$sock/acc0-vf1.sock vf_token=$token" bar0 0x0c 8 >/dev/null 2>&1
+expect "migrate with the wrong token for one side fails" 1 err \
+	'Permission denied' migrate "$sock/acc0-vf1.sock vf_token=$token" \
+	"$dst/acc1-vf0.sock vf_token=$token"
+expect "migrate moves a VF to another uvfiod's VF, a token each" 0 out \
+	'.' migrate "$sock/acc0-vf1.sock vf_token=$token" \
+	"$dst/acc1-vf0.sock vf_token=$token2"
+expect "the destination VF has the source's queue" 0 out '^0x0*8$' \
+	read "$dst/acc1-vf0.sock vf_token=$token2" bar0 0x0c
+kill "$dst_pid"
+wait "$dst_pid" || not_ok "the second uvfiod exits 0"
+
 expect "sriov --numvfs 0 removes the VFs" 0 out '0 of 4 VFs' \
 	sriov "$pf" --numvfs 0
 if [ ! -e "$sock/acc0-vf0.sock" ] && [ ! -e "$sock/acc0-vf1.sock" ]; then
