@@ -173,9 +173,29 @@ static void find_relatives(const char *name, struct sriov_facts *f)
 	}
 }
 
+/* A number from sysfs file @attr of kernel function @bdf, if there is one. */
+static bool sysfs_u16(const char *bdf, const char *attr, uint16_t *out)
+{
+	char path[PATH_MAX];
+	unsigned int v;
+	FILE *fp;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s%s/%s", SYSFS_PCI, bdf, attr);
+	fp = fopen(path, "r");
+	if (!fp)
+		return false;
+	ok = fscanf(fp, "%u", &v) == 1 && v <= UINT16_MAX;
+	fclose(fp);
+	if (ok)
+		*out = (uint16_t)v;
+	return ok;
+}
+
 int sriov_gather(struct uvfio_client *c, const char *name,
 		 struct sriov_facts *f)
 {
+	const char *bdf = kernel_bdf(name);
 	uint32_t off;
 	int ret;
 
@@ -199,6 +219,15 @@ int sriov_gather(struct uvfio_client *c, const char *name,
 			ret = cfg_read(c, off + SRIOV_VF_DID, &f->vf_device, 2);
 		if (ret)
 			return ret;
+		/*
+		 * vfio-pci shows the capability as it was when the device
+		 * was opened (NumVFs may read 0 with VFs enabled): the
+		 * kernel's own counts are in sysfs.
+		 */
+		if (bdf) {
+			sysfs_u16(bdf, "sriov_totalvfs", &f->total_vfs);
+			sysfs_u16(bdf, "sriov_numvfs", &f->num_vfs);
+		}
 	}
 	find_relatives(name, f);
 	return 0;

@@ -414,8 +414,9 @@ void qacc_engine_reset(struct qacc_fn *fn)
 	memset(&fn->q, 0, sizeof(fn->q));
 	fn->q.qsize = QACC_QSIZE_DEFAULT;
 	clear_rings(&fn->q);
+	/* Command, Bus Master included, is config space: the PCI core
+	 * keeps it, as vfio-pci restores it around a reset. */
 	fn->suspended = false;
-	fn->bus_master = false;
 	fn->changes++;
 	pthread_mutex_unlock(&fn->lock);
 }

@@ -221,4 +221,84 @@ fi
 for u in $a $b; do
 	echo 1 >/sys/bus/mdev/devices/$u/remove
 done
+
+# ---- SR-IOV: QEMU's nvme as a PF on vfio-pci (enable_sriov=1) ----
+# The steps of tests/tools/test-sriov.sh, against the kernel: its
+# sriov_numvfs and its VF token, through uvfioctl and the client library.
+
+# expect_ok NAME PATTERN CMD...: CMD succeeds and its output says PATTERN
+# (if not empty).
+expect_ok() {
+	name=$1 pattern=$2
+	shift 2
+	if "$@" >/tmp/out 2>&1 &&
+		{ [ -z "$pattern" ] || grep -q -- "$pattern" /tmp/out; }; then
+		pass "$name"
+	else
+		flunk "$name: said '$(cat /tmp/out)'"
+	fi
+}
+
+section "SR-IOV: nvme PF on vfio-pci"
+pf=
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d/sriov_totalvfs" ] && [ "$(cat "$d/vendor")" = 0x1b36 ] &&
+		pf=${d##*/}
+done
+if [ -z "$pf" ]; then
+	flunk "QEMU's nvme with SR-IOV is on the bus"
+	exit 1
+fi
+pass "QEMU's nvme with SR-IOV is on the bus at $pf"
+echo vfio-pci >"/sys/bus/pci/devices/$pf/driver_override"
+if echo "$pf" >/sys/bus/pci/drivers/vfio-pci/bind; then
+	pass "bind the PF to vfio-pci"
+else
+	flunk "bind the PF to vfio-pci"
+fi
+token=$(cat /proc/sys/kernel/random/uuid)
+other=$(cat /proc/sys/kernel/random/uuid)
+expect_ok "sriov shows a PF with no VFs" "^SR-IOV: PF, 0 of 2 VFs" \
+	uvfioctl sriov "vfio:$pf"
+expect_ok "sriov --numvfs 1 enables a VF through sysfs" \
+	"^SR-IOV: PF, 1 of 2 VFs, VF Enable on" \
+	uvfioctl sriov "vfio:$pf" --numvfs 1
+vf=$(readlink "/sys/bus/pci/devices/$pf/virtfn0")
+vf=${vf##*/}
+drv=$(readlink "/sys/bus/pci/devices/$vf/driver")
+if [ "${drv##*/}" = vfio-pci ]; then
+	pass "the VF $vf is bound to vfio-pci, as the PF's"
+else
+	flunk "the VF $vf is bound to '${drv##*/}'"
+fi
+expect_ok "sriov lists the VF" "VF 0: vfio:$vf" uvfioctl sriov "vfio:$pf"
+expect_fail "a VF does not open without the token (EACCES)" \
+	"token is missing or wrong" uvfioctl info "vfio:$vf"
+expect_ok "vf-token sets the PF's token" "" \
+	uvfioctl vf-token "vfio:$pf" "$token"
+expect_fail "nor with a wrong one" "token is missing or wrong" \
+	uvfioctl info "vfio:$vf vf_token=$other"
+expect_ok "DEV vf_token=UUID opens it; info names its PF" \
+	"^SR-IOV: VF 0 of vfio:$pf" uvfioctl info "vfio:$vf vf_token=$token"
+expect_ok "--vf-token opens it too" "^SR-IOV: VF 0 of vfio:$pf" \
+	uvfioctl --vf-token "$token" info "vfio:$vf"
+expect_fail "a token for a device neither PF nor VF: EINVAL" \
+	"Invalid argument" uvfioctl info "vfio:$edu vf_token=$token"
+expect_ok "the PF opens with a token while no VF is open, and takes it" \
+	"^SR-IOV: PF, 1 of 2 VFs" uvfioctl info "vfio:$pf vf_token=$other"
+expect_fail "the VF then refuses the old token" "token is missing or wrong" \
+	uvfioctl info "vfio:$vf vf_token=$token"
+expect_ok "and opens with the new one" "^SR-IOV: VF 0" \
+	uvfioctl info "vfio:$vf vf_token=$other"
+expect_fail "vf-token on a VF: the kernel's ENOTTY" "no PF with a VF token" \
+	uvfioctl vf-token "vfio:$vf vf_token=$other" "$token"
+expect_fail "another count while enabled: EBUSY" "busy" \
+	uvfioctl sriov "vfio:$pf" --numvfs 2
+expect_ok "sriov --numvfs 0 removes the VF" "^SR-IOV: PF, 0 of 2 VFs" \
+	uvfioctl sriov "vfio:$pf" --numvfs 0
+if [ ! -e "/sys/bus/pci/devices/$vf" ]; then
+	pass "the VF is gone"
+else
+	flunk "the VF is still there"
+fi
 exit $failed

@@ -77,6 +77,8 @@ for flavour in "$@"; do
 		-m 512M -smp 2 -display none -no-reboot -nodefaults \
 		-monitor none -serial "file:$console" -serial "file:$results" \
 		-device intel-iommu,intremap=on,caching-mode=on -device edu \
+		-device pcie-root-port,id=rp1,chassis=1 \
+		-device nvme-subsys,id=nvs -device nvme,bus=rp1,serial=uvfio,subsys=nvs,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2 \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$cache/vmlinuz" -initrd "$work/initrd-$flavour.gz" \
 		-append "console=ttyS0 intel_iommu=on panic=-1 quiet loglevel=3" \
