@@ -30,6 +30,7 @@ TARGETS = {
     "mtty-kstream": ["devices/mtty/mtty-kstream.c"],
     "dirty": ["lib/migration/dirty.c"],
     "config": ["tools/uvfiod-config.c", "devices/registry.c"],
+    "qacc": ["devices/qacc/*.c"],
 }
 
 
