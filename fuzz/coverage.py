@@ -26,7 +26,7 @@ TARGETS = {
     "caps": ["lib/vfio-user/caps.c"],
     "pci-config": ["lib/pci/*.c"],
     "device-load": ["devices/ram/ram.c", "devices/edu/edu-mig.c",
-                    "devices/mtty/mtty-mig.c"],
+                    "devices/mtty/mtty-mig.c", "devices/qacc/qacc-mig.c"],
     "mtty-kstream": ["devices/mtty/mtty-kstream.c"],
     "dirty": ["lib/migration/dirty.c"],
     "config": ["tools/uvfiod-config.c", "devices/registry.c"],

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the migration loaders of ram (RAM_SIZE bytes), edu and
- * a two-port mtty, fed arbitrary section payloads behind valid framing.
+ * libFuzzer target: the migration loaders of ram (RAM_SIZE bytes), edu, a
+ * two-port mtty and a qacc VF, fed arbitrary section payloads behind valid
+ * framing.
  *
  * An input is a selector byte, then records {u16 type, u8 phase, u16 len,
  * len bytes} (little-endian; the last record takes what is left).  The
- * selector picks the device (% 3: ram, edu, mtty); with bit 7 the stream
+ * selector picks the device (% 4: ram, edu, mtty, qacc's VF); with bit 7
+ * the stream
  * has no END, with bit 6 it is written in 7-byte pieces.  The records
  * become sections (phase 1 + phase % 3) of a stream with the device's own
  * header, which the device loads: RESUMING, write, RUNNING.  When RUNNING
@@ -25,13 +27,17 @@
 #include "edu/edu.h"
 #include "migration/stream.h"
 #include "mtty/mtty.h"
+#include "qacc/qacc.h"
 #include "ram/ram.h"
 #include "fuzz-util.h"
 
 #define RAM_SIZE 4096 /* a stop-copy of it fits one record */
 #define SNAP_MAX (RAM_SIZE + 4096)
 
+#define NR_DEVICES 4
+
 struct dut {
+	struct uvfio_pci *pf; /* qacc's: the VF is its */
 	struct uvfio_pci *pci;
 	struct uvfio_device *dev;
 	struct uvfio_mig_identity id;
@@ -44,16 +50,22 @@ struct snap {
 
 static void make(unsigned int which, struct dut *d)
 {
-	static const struct uvfio_mig_identity ids[3] = {
+	static const struct uvfio_mig_identity ids[NR_DEVICES] = {
 		{ .type = "ram", .compat = "ram-1/4096" },
 		{ EDU_VENDOR_ID, EDU_DEVICE_ID, EDU_SUBSYSTEM_VENDOR_ID,
 		  EDU_SUBSYSTEM_ID, EDU_REVISION, "edu", "edu-1" },
 		{ MTTY_VENDOR_ID, MTTY_DEVICE_ID, MTTY_SUBSYSTEM_VENDOR_ID,
 		  MTTY_SUBSYSTEM_ID, MTTY_REVISION, "mtty", "mtty-1-2" },
+		{ QACC_VENDOR_ID, QACC_VF_DEVICE_ID, QACC_SUBSYSTEM_VENDOR_ID,
+		  QACC_SUBSYSTEM_ID, QACC_REVISION, "qacc-vf", "qacc-vf-1" },
 	};
 
+	d->pf = which == 3 ? qacc_new("fuzz-qacc", 1) : NULL;
+	if (d->pf && uvfio_pci_sriov_configure(d->pf, 1))
+		abort();
 	d->pci = which == 1 ? edu_new("fuzz-edu") :
 		 which == 2 ? mtty_new("fuzz-mtty", 2, MTTY_STREAM_UVFIO) :
+		 d->pf	    ? uvfio_pci_sriov_vf(d->pf, 0) :
 			      NULL;
 	d->dev = d->pci ? uvfio_pci_device(d->pci) :
 			  ram_device_new("fuzz-ram", RAM_SIZE);
@@ -65,7 +77,9 @@ static void make(unsigned int which, struct dut *d)
 
 static void destroy(struct dut *d)
 {
-	if (d->pci)
+	if (d->pf)
+		uvfio_pci_destroy(d->pf);
+	else if (d->pci)
 		uvfio_pci_destroy(d->pci);
 	else
 		uvfio_device_destroy(d->dev);
@@ -101,6 +115,8 @@ static void snapshot(struct dut *d, struct snap *s)
 	if (!strcmp(d->id.type, "edu")) {
 		grab(d->dev, EDU_BAR, 0, 0x80, 4, s);
 		grab(d->dev, EDU_BAR, 0x80, 0xa0, 8, s);
+	} else if (d->pf) {
+		grab(d->dev, QACC_BAR, 0, QACC_REGS_END, 4, s);
 	} else {
 		grab(d->dev, 0, 0, MTTY_BAR_SIZE, 1, s);
 		grab(d->dev, 1, 0, MTTY_BAR_SIZE, 1, s);
@@ -151,6 +167,19 @@ static void stir(struct dut *d, int round)
 		poke(d->dev, EDU_BAR, EDU_REG_DMA_SRC, 0x1000, 8);
 		poke(d->dev, EDU_BAR, EDU_REG_DMA_DST, EDU_DMA_START, 8);
 		poke(d->dev, EDU_BAR, EDU_REG_DMA_CNT, 32, 8);
+	} else if (d->pf) {
+		/* Rings set up and enabled; then a doorbell, which halts the
+		 * queue (no guest memory is mapped): both are states. */
+		poke(d->dev, UVFIO_PCI_CONFIG_REGION_INDEX, 4, 6, 2);
+		if (!round) {
+			poke(d->dev, QACC_BAR, QACC_REG_QSIZE, 16, 4);
+			poke(d->dev, QACC_BAR, QACC_REG_SQ_BASE, 0x10000, 8);
+			poke(d->dev, QACC_BAR, QACC_REG_CQ_BASE, 0x20000, 8);
+			poke(d->dev, QACC_BAR, QACC_REG_CTRL,
+			     QACC_CTRL_ENABLE | QACC_CTRL_IRQ, 4);
+		} else {
+			poke(d->dev, QACC_BAR, QACC_REG_SQ_TAIL, 3, 4);
+		}
 	} else {
 		poke(d->dev, UVFIO_PCI_CONFIG_REGION_INDEX, 0x3c, 10, 1);
 		for (size_t i = round ? 6 : 0; i < sizeof(mtty) / 3; i++)
@@ -190,7 +219,8 @@ static int to_record(void *opaque, uint16_t type, enum uvfio_mig_phase phase,
 static void write_seed(const char *dir, unsigned int which, bool precopy)
 {
 	static struct seed stream, rec;
-	static const char *const names[] = { "ram", "edu", "mtty" };
+	static const char *const names[NR_DEVICES] = { "ram", "edu", "mtty",
+						       "qacc-vf" };
 	struct mig_parser *p;
 	char why[256], path[4096];
 	struct dut d;
@@ -231,7 +261,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dir = getenv("FUZZ_DEVICE_LOAD_SEEDS");
 
 	(void)argc, (void)argv;
-	for (unsigned int i = 0; dir && i < 6; i++)
+	for (unsigned int i = 0; dir && i < 2 * NR_DEVICES; i++)
 		write_seed(dir, i / 2, i % 2);
 	return 0;
 }
@@ -250,7 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	sel = *data++;
 	size--;
-	make(sel % 3, &d);
+	make(sel % NR_DEVICES, &d);
 	mig_buf_init(&b);
 	if (mig_stream_put_header(&b, &d.id))
 		abort();
