@@ -2,10 +2,14 @@
 /*
  * Shared by the devices' unit tests: see device-test.h.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "device-test.h"
 
@@ -351,4 +355,26 @@ void refusal_free(struct refusal *r)
 {
 	free(r->own);
 	free(r->check);
+}
+
+/* ---- guest memory ---- */
+
+uint8_t *guest_ram(size_t size, int *fd)
+{
+	uint8_t *ram;
+
+	*fd = memfd_create("guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(*fd >= 0);
+	assert_int_equal(ftruncate(*fd, (off_t)size), 0);
+	assert_int_equal(fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW),
+			 0);
+	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	assert_true(ram != MAP_FAILED);
+	return ram;
+}
+
+void guest_ram_free(uint8_t *ram, size_t size, int fd)
+{
+	munmap(ram, size);
+	close(fd);
 }

@@ -34,6 +34,15 @@ struct dev_log {
 void dev_log_attach(struct uvfio_device *dev, struct dev_log *log);
 void dev_log_clear(struct dev_log *log);
 
+/* ---- guest memory ---- */
+
+/*
+ * @size bytes of guest memory, mapped here: a memfd sealed against
+ * shrinking and growing, as a transport insists on.  Its fd in *@fd.
+ */
+uint8_t *guest_ram(size_t size, int *fd);
+void guest_ram_free(uint8_t *ram, size_t size, int fd);
+
 /* ---- interrupts ---- */
 
 /* SET_IRQS with an eventfd (if @flags has DATA_EVENTFD): its result. */

@@ -198,28 +198,9 @@ static ssize_t move_data(struct uvfio_client *src, struct uvfio_client *dst)
 	return n < 0 && n != -ENOMSG ? -1 : total;
 }
 
-static struct uvfio_client *open_with(const char *name, const char *token)
-{
-	const struct uvfio_client_opts opts = { .vf_token = token };
-	struct uvfio_client *c = uvfio_client_open(name, &opts);
-
-	if (!c)
-		printf("Bail out! %s: %s\n", name, strerror(errno));
-	return c;
-}
-
 /* The PF at @pf_name with one VF enabled; the VF opened. */
 static struct uvfio_client *vf_of(const char *pf_name, struct uvfio_client **pf)
 {
-	struct {
-		struct uvfio_device_feature hdr;
-		uint32_t numvfs;
-	} f = {
-		.hdr = { .argsz = sizeof(f),
-			 .flags = UVFIO_DEVICE_FEATURE_SET |
-				  UVFIO_DEVICE_FEATURE_SRIOV_NUMVFS },
-		.numvfs = 1,
-	};
 	size_t len = strlen(pf_name);
 	char token[37], vf_name[300];
 	uuid_t u;
@@ -227,10 +208,10 @@ static struct uvfio_client *vf_of(const char *pf_name, struct uvfio_client **pf)
 
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, token);
-	*pf = open_with(pf_name, token);
+	*pf = qg_open_verbose(pf_name, token);
 	if (!*pf)
 		return NULL;
-	ret = uvfio_client_feature(*pf, &f.hdr);
+	ret = qg_set_numvfs(*pf, 1);
 	if (ret) {
 		printf("Bail out! %s: SRIOV_NUMVFS: %s\n", pf_name,
 		       strerror(-ret));
@@ -238,7 +219,7 @@ static struct uvfio_client *vf_of(const char *pf_name, struct uvfio_client **pf)
 	}
 	snprintf(vf_name, sizeof(vf_name), "%.*s-vf0.sock",
 		 (int)(len > 5 ? len - 5 : 0), pf_name);
-	return open_with(vf_name, token);
+	return qg_open_verbose(vf_name, token);
 }
 
 static uint32_t reg(struct uvfio_client *c, uint32_t off)

@@ -381,21 +381,6 @@ static void *fn_main(void *arg)
 
 /* ---- SR-IOV through the PF ---- */
 
-static int set_numvfs(struct uvfio_client *pf, uint32_t n)
-{
-	struct {
-		struct uvfio_device_feature hdr;
-		uint32_t numvfs;
-	} f = {
-		.hdr = { .argsz = sizeof(f),
-			 .flags = UVFIO_DEVICE_FEATURE_SET |
-				  UVFIO_DEVICE_FEATURE_SRIOV_NUMVFS },
-		.numvfs = n,
-	};
-
-	return uvfio_client_feature(pf, &f.hdr);
-}
-
 static char vf_path[NR_VFS][300];
 
 static bool exists(const char *name)
@@ -405,17 +390,9 @@ static bool exists(const char *name)
 	return !stat(name + strlen("unix:"), &st);
 }
 
-static struct uvfio_client *open_with(const char *name, const char *token)
-{
-	const struct uvfio_client_opts opts = { .vf_token = token };
-
-	errno = 0;
-	return uvfio_client_open(name, &opts);
-}
-
 static enum result t_enable(struct uvfio_client *pf)
 {
-	int ret = set_numvfs(pf, NR_VFS);
+	int ret = qg_set_numvfs(pf, NR_VFS);
 
 	CHECK(!ret, "SRIOV_NUMVFS %u: %s", NR_VFS, strerror(-ret));
 	for (int i = 0; i < NR_VFS; i++)
@@ -431,10 +408,10 @@ static enum result t_token(const char *token)
 
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, wrong);
-	c = open_with(vf_path[0], NULL);
+	c = qg_open(vf_path[0], NULL);
 	CHECK(!c && errno == EACCES, "VF opened without a token: %s",
 	      strerror(errno));
-	c = open_with(vf_path[0], wrong);
+	c = qg_open(vf_path[0], wrong);
 	CHECK(!c && errno == EACCES, "VF opened with a wrong token: %s",
 	      strerror(errno));
 	(void)token;
@@ -445,13 +422,13 @@ static enum result t_numvfs_answers(struct uvfio_client *pf)
 {
 	int ret;
 
-	ret = set_numvfs(pf, NR_VFS);
+	ret = qg_set_numvfs(pf, NR_VFS);
 	CHECK(ret == 0, "the same count again: %s", strerror(-ret));
-	ret = set_numvfs(pf, 2);
+	ret = qg_set_numvfs(pf, 2);
 	CHECK(ret == -EBUSY, "another count while enabled: %s", strerror(-ret));
-	ret = set_numvfs(pf, NR_VFS + 1);
+	ret = qg_set_numvfs(pf, NR_VFS + 1);
 	CHECK(ret == -ERANGE, "beyond TotalVFs: %s", strerror(-ret));
-	ret = set_numvfs(pf, 0);
+	ret = qg_set_numvfs(pf, 0);
 	CHECK(ret == -EBUSY, "disabling open VFs: %s", strerror(-ret));
 	return PASS;
 }
@@ -465,13 +442,13 @@ static enum result t_disable(struct uvfio_client *pf)
 	 * hangup: until then the VF is open, and disabling is refused, as
 	 * the kernel's waits for the VF's users.
 	 */
-	while ((ret = set_numvfs(pf, 0)) == -EBUSY)
+	while ((ret = qg_set_numvfs(pf, 0)) == -EBUSY)
 		sleep_1ms();
 
 	CHECK(!ret, "disabling closed VFs: %s", strerror(-ret));
 	for (int i = 0; i < NR_VFS; i++)
 		CHECK(!exists(vf_path[i]), "%s is still there", vf_path[i]);
-	CHECK(!open_with(vf_path[0], NULL), "a VF opened after disable");
+	CHECK(!qg_open(vf_path[0], NULL), "a VF opened after disable");
 	return PASS;
 }
 
@@ -500,7 +477,7 @@ int main(int argc, char **argv)
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, token);
 	/* No VF is open: the PF's user sets the token by presenting it. */
-	pf = open_with(argv[1], token);
+	pf = qg_open(argv[1], token);
 	if (!pf) {
 		printf("Bail out! %s: %s\n", argv[1], strerror(errno));
 		return 1;
@@ -516,7 +493,7 @@ int main(int argc, char **argv)
 	runs[0].c = pf;
 	for (int i = 1; i < NR_FNS; i++) {
 		snprintf(runs[i].label, sizeof(runs[i].label), "vf%d", i - 1);
-		runs[i].c = open_with(vf_path[i - 1], token);
+		runs[i].c = qg_open(vf_path[i - 1], token);
 		if (!runs[i].c) {
 			printf("Bail out! %s: %s\n", vf_path[i - 1],
 			       strerror(errno));

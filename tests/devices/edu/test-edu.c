@@ -73,15 +73,7 @@ static struct fx *fx_new(const char *name)
 	f->dma = uvfio_device_dma(f->dev);
 	dev_log_attach(f->dev, &f->log);
 	uvfio_dma_set_msg_handler(f->dma, msg_handler, f);
-	f->memfd = memfd_create("edu-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(f->memfd >= 0);
-	assert_int_equal(ftruncate(f->memfd, RAM_SIZE), 0);
-	/* As a transport would insist on: the memory cannot shrink. */
-	assert_int_equal(
-		fcntl(f->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
-	f->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->memfd, 0);
-	assert_true(f->ram != MAP_FAILED);
+	f->ram = guest_ram(RAM_SIZE, &f->memfd);
 	assert_int_equal(uvfio_dma_map(f->dma, IOVA, RAM_SIZE, RW, f->memfd, 0),
 			 0);
 	f->intx = test_eventfd();
@@ -92,8 +84,7 @@ static struct fx *fx_new(const char *name)
 static void fx_free(struct fx *f)
 {
 	uvfio_pci_destroy(f->pci);
-	munmap(f->ram, RAM_SIZE);
-	close(f->memfd);
+	guest_ram_free(f->ram, RAM_SIZE, f->memfd);
 	close(f->intx);
 	close(f->msi);
 	free(f);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
@@ -181,4 +182,36 @@ int qg_run(struct qacc_guest *g, const struct qacc_desc *d,
 			sched_yield();
 	}
 	return qg_ack(g);
+}
+
+struct uvfio_client *qg_open(const char *name, const char *token)
+{
+	const struct uvfio_client_opts opts = { .vf_token = token };
+
+	errno = 0;
+	return uvfio_client_open(name, &opts);
+}
+
+struct uvfio_client *qg_open_verbose(const char *name, const char *token)
+{
+	struct uvfio_client *c = qg_open(name, token);
+
+	if (!c)
+		printf("Bail out! %s: %s\n", name, strerror(errno));
+	return c;
+}
+
+int qg_set_numvfs(struct uvfio_client *pf, uint32_t n)
+{
+	struct {
+		struct uvfio_device_feature hdr;
+		uint32_t numvfs;
+	} f = {
+		.hdr = { .argsz = sizeof(f),
+			 .flags = UVFIO_DEVICE_FEATURE_SET |
+				  UVFIO_DEVICE_FEATURE_SRIOV_NUMVFS },
+		.numvfs = n,
+	};
+
+	return uvfio_client_feature(pf, &f.hdr);
 }

@@ -81,4 +81,12 @@ int qg_wait_irq(struct qacc_guest *g, uint64_t *count);
 int qg_run(struct qacc_guest *g, const struct qacc_desc *d,
 	   struct qacc_cpl *cpl);
 
+/* Open @name with VF token @token (NULL: none); NULL with errno set.
+ * The verbose one says why in a TAP bail-out. */
+struct uvfio_client *qg_open(const char *name, const char *token);
+struct uvfio_client *qg_open_verbose(const char *name, const char *token);
+
+/* uvfio's SRIOV_NUMVFS feature on PF @pf: 0 or a negative errno. */
+int qg_set_numvfs(struct uvfio_client *pf, uint32_t n);
+
 #endif /* UVFIO_TESTS_QACC_GUEST_H */

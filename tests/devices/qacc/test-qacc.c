@@ -48,14 +48,7 @@ static struct fx *fx_new(void)
 	assert_non_null(f->pf);
 	uvfio_device_set_log(uvfio_pci_device(f->pf), NULL, NULL, 0);
 	assert_int_equal(uvfio_pci_sriov_configure(f->pf, 2), 0);
-	f->memfd = memfd_create("qacc-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	assert_true(f->memfd >= 0);
-	assert_int_equal(ftruncate(f->memfd, RAM_SIZE), 0);
-	assert_int_equal(
-		fcntl(f->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
-	f->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      f->memfd, 0);
-	assert_true(f->ram != MAP_FAILED);
+	f->ram = guest_ram(RAM_SIZE, &f->memfd);
 	/* Both VFs see the same guest memory, as a migration's two sides. */
 	for (int i = 0; i < 2; i++) {
 		f->vf[i] = uvfio_pci_device(uvfio_pci_sriov_vf(f->pf, i));
@@ -72,8 +65,7 @@ static struct fx *fx_new(void)
 static void fx_free(struct fx *f)
 {
 	uvfio_pci_destroy(f->pf);
-	munmap(f->ram, RAM_SIZE);
-	close(f->memfd);
+	guest_ram_free(f->ram, RAM_SIZE, f->memfd);
 	free(f);
 }
 
