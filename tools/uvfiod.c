@@ -163,13 +163,15 @@ static int serve_vf(struct uvfio_pci *pf, struct uvfio_pci *vf,
 	(void)pf;
 	if (!added) {
 		ret = uvfio_server_remove_device(svc->srv, dev);
+		if (ret == -ENOENT)
+			return 0; /* never served */
 		if (ret)
 			fprintf(stderr, "uvfiod: %s: cannot stop serving: %s\n",
 				uvfio_device_name(dev), strerror(-ret));
 		else
 			fprintf(stderr, "uvfiod: %s-vf%u gone\n", svc->pf_id,
 				index);
-		return 0;
+		return ret;
 	}
 	uvfio_device_set_log(dev, NULL, NULL,
 			     (enum uvfio_log_level)svc->log_level);

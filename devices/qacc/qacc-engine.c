@@ -430,6 +430,10 @@ void qacc_engine_set_bus_master(struct qacc_fn *fn, bool on)
 {
 	pthread_mutex_lock(&fn->lock);
 	fn->bus_master = on;
+	/* Cleared, no DMA goes on after the config write: the descriptor in
+	 * hand completes first. */
+	if (!on)
+		wait_in_hand(fn);
 	pthread_cond_signal(&fn->wake);
 	pthread_mutex_unlock(&fn->lock);
 }

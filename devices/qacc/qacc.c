@@ -80,6 +80,16 @@ static int qacc_reset(struct uvfio_pci *pci)
 	return 0;
 }
 
+static void fn_free(struct qacc_fn *fn)
+{
+	pthread_cond_destroy(&fn->idle);
+	pthread_cond_destroy(&fn->wake);
+	pthread_mutex_destroy(&fn->lock);
+	pthread_mutex_destroy(&fn->admin_lock);
+	free(fn->vfs);
+	free(fn);
+}
+
 static void qacc_release(struct uvfio_pci *pci)
 {
 	struct qacc_fn *fn = uvfio_pci_priv(pci);
@@ -88,12 +98,7 @@ static void qacc_release(struct uvfio_pci *pci)
 		qacc_admin_detach(fn->pf, fn);
 	qacc_engine_stop(fn);
 	qacc_mig_release(fn);
-	pthread_cond_destroy(&fn->idle);
-	pthread_cond_destroy(&fn->wake);
-	pthread_mutex_destroy(&fn->lock);
-	pthread_mutex_destroy(&fn->admin_lock);
-	free(fn->vfs);
-	free(fn);
+	fn_free(fn);
 }
 
 static const struct uvfio_pci_ops qacc_ops = {
@@ -163,7 +168,7 @@ static struct uvfio_pci *qacc_vf_create(struct uvfio_pci *pf_pci,
 	vf->pci = uvfio_pci_new_vf(pf_pci, index, &qacc_ops, vf);
 	if (!vf->pci) {
 		ret = errno;
-		free(vf);
+		fn_free(vf);
 		errno = ret;
 		return NULL;
 	}
@@ -198,8 +203,7 @@ struct uvfio_pci *qacc_new(const char *name, unsigned int total_vfs)
 			    NULL;
 	if (!fn->pci) {
 		ret = errno;
-		free(fn->vfs);
-		free(fn);
+		fn_free(fn);
 		errno = ret;
 		return NULL;
 	}

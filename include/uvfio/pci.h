@@ -261,10 +261,13 @@ UVFIO_API int uvfio_pci_sriov_configure(struct uvfio_pci *pf,
 /*
  * Told of @pf's VFs as they come and go (whoever serves them): after VF
  * Enable made them, @added for each VF in order, and before they go, not
- * @added, last first.  An addition that fails (a negative errno) fails the
- * enabling, after the VFs told of so far are told of their removal.
- * Called under @pf's device lock, from the thread that enables or disables
- * (the PF's config write, its SRIOV_NUMVFS feature, or
+ * @added, last first, once no VF is open.  An addition that fails (a
+ * negative errno) fails the enabling, after the VFs told of so far are
+ * told of their removal.  A removal returns 0 once the VF is served no
+ * more (or never was), non-zero if it stays served: then the VFs stay,
+ * and those removed are told of their addition again (the PF answers
+ * EBUSY).  Called under @pf's device lock, from the thread that enables
+ * or disables (the PF's config write, its SRIOV_NUMVFS feature, or
  * uvfio_pci_sriov_configure()); not when the PF itself is destroyed.
  */
 typedef int (*uvfio_pci_vf_notify_fn)(struct uvfio_pci *pf,

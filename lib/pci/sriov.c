@@ -187,23 +187,54 @@ static void vfs_destroy(struct uvfio_pci *pf, unsigned int n)
 	}
 }
 
-/* Tell the notifier of VFs @from..@to-1 (added: in order; removed: last
- * first).  Stops at the first failure of an addition: its errno. */
-static int notify(struct uvfio_pci *pf, unsigned int from, unsigned int to,
-		  bool added)
+/*
+ * Tell the notifier VFs 0..@n-1 came, in order: 0, or the errno of the
+ * first it could not serve, with *@served the VFs before it.
+ */
+static int serve(struct uvfio_pci *pf, unsigned int n, unsigned int *served)
 {
-	for (unsigned int k = from; pf->vf_notify && k < to; k++) {
-		unsigned int i = added ? k : to - 1 - (k - from);
-		int ret = pf->vf_notify(pf, pf->vfs[i], i, added,
+	for (*served = 0; pf->vf_notify && *served < n; (*served)++) {
+		unsigned int i = *served;
+		int ret = pf->vf_notify(pf, pf->vfs[i], i, true,
 					pf->vf_notify_opaque);
 
-		if (ret && added) {
+		if (ret) {
 			uvfio_err(pf->dev, "VF %u cannot be served: %s", i,
 				  strerror(-ret));
-			notify(pf, from, i, false);
 			return ret;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Take VFs 0..@n-1 down, the first @served of them served: 0 once they
+ * are gone, or -EBUSY with every VF kept and served as before, if one is
+ * open or the notifier cannot stop serving one (its server's worker is
+ * not this thread): a VF in use is never destroyed.
+ */
+static int take_down(struct uvfio_pci *pf, unsigned int n, unsigned int served)
+{
+	bool unserved[UVFIO_PCI_SRIOV_MAX_VFS] = { false };
+	int ret = pci_vfs_stop_opens(pf);
+
+	if (ret)
+		return ret;
+	for (unsigned int i = served; i-- > 0;)
+		unserved[i] = !pf->vf_notify(pf, pf->vfs[i], i, false,
+					     pf->vf_notify_opaque);
+	ret = pci_vfs_claim(pf, n);
+	if (ret) {
+		pci_vfs_gone(pf);
+		for (unsigned int i = 0; i < served; i++)
+			if (unserved[i] &&
+			    pf->vf_notify(pf, pf->vfs[i], i, true,
+					  pf->vf_notify_opaque))
+				uvfio_err(pf->dev, "VF %u stays, unserved", i);
+		return ret;
+	}
+	vfs_destroy(pf, n);
+	pci_vfs_gone(pf);
 	return 0;
 }
 
@@ -211,29 +242,23 @@ static int notify(struct uvfio_pci *pf, unsigned int from, unsigned int to,
 static int vfs_remove(struct uvfio_pci *pf)
 {
 	unsigned int n = pf->nr_vfs;
-	int ret = pci_vfs_stop_opens(pf);
+	int ret = take_down(pf, n, pf->vf_notify ? n : 0);
 
-	if (ret)
-		return ret;
-	notify(pf, 0, n, false);
-	ret = pci_vfs_claim(pf, n);
-	if (ret) {
-		/* Someone else serves one: they stay, served again. */
-		pci_vfs_gone(pf);
-		notify(pf, 0, n, true);
-		return ret;
-	}
-	vfs_destroy(pf, n);
-	pci_vfs_gone(pf);
-	lock_config(pf, false);
-	return 0;
+	if (!ret)
+		lock_config(pf, false);
+	return ret;
 }
 
-/* VFs 0..@numvfs-1 of the driver, then their notifier: 0, or -EIO /
- * -ENOMEM / the notifier's errno with none left. */
+/*
+ * VFs 0..@numvfs-1 of the driver, then their notifier: 0, or -EIO /
+ * -ENOMEM / the notifier's errno with none left.  (If the VFs served
+ * before the one that failed cannot be taken down again, they stay, and
+ * the enabling stands: 0.)
+ */
 static int vfs_create(struct uvfio_pci *pf, unsigned int numvfs)
 {
 	const struct uvfio_pci_sriov *d = &pf->sriov_desc;
+	unsigned int served;
 	int ret;
 
 	for (unsigned int i = 0; i < numvfs; i++) {
@@ -252,9 +277,12 @@ static int vfs_create(struct uvfio_pci *pf, unsigned int numvfs)
 		pf->vfs[i] = vf;
 	}
 	__atomic_store_n(&pf->nr_vfs, numvfs, __ATOMIC_RELEASE);
-	ret = notify(pf, 0, numvfs, true);
-	if (ret)
-		vfs_destroy(pf, numvfs);
+	ret = serve(pf, numvfs, &served);
+	if (ret && take_down(pf, numvfs, served)) {
+		uvfio_err(pf->dev, "the VFs stay, from VF %u on unserved",
+			  served);
+		ret = 0;
+	}
 	return ret;
 }
 

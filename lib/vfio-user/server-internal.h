@@ -57,6 +57,8 @@ struct vfu_worker {
 	 * of the round may still point at them, so they are freed after it.
 	 */
 	struct vfu_endpoint *removed;
+	/* The endpoint whose client is being handled: not removable then. */
+	struct vfu_endpoint *handling;
 };
 
 /* A reply that did not fit in the socket: sent when the client reads. */

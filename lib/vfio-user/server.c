@@ -671,8 +671,11 @@ static void run_ready(struct vfu_worker *w)
 
 		list = c->ready_next;
 		c->on_ready = false;
-		if (!c->dead)
+		if (!c->dead) {
+			w->handling = c->ep;
 			client_readable(c);
+			w->handling = NULL;
+		}
 	}
 }
 
@@ -716,8 +719,12 @@ static void *worker_main(void *arg)
 				 * this round, or dropped: a client dropped
 				 * after an error frees itself, and later
 				 * events of the batch are other fds. */
-				if (!((struct vfu_conn *)p->obj)->dead)
+				if (!((struct vfu_conn *)p->obj)->dead) {
+					w->handling =
+						((struct vfu_conn *)p->obj)->ep;
 					client_event(p->obj, events[i].events);
+					w->handling = NULL;
+				}
 				break;
 			}
 		}
@@ -770,6 +777,8 @@ static void close_endpoint(struct vfu_endpoint *ep)
 int uvfio_server_remove_device(struct uvfio_server *srv,
 			       struct uvfio_device *dev)
 {
+	/* A worker runs this only inside a device callback. */
+	bool on_worker = this_worker && this_worker->srv == srv;
 	struct vfu_endpoint *ep = NULL;
 	unsigned int i;
 
@@ -777,7 +786,9 @@ int uvfio_server_remove_device(struct uvfio_server *srv,
 	for (i = 0; i < srv->nr_endpoints && !ep; i++)
 		if (srv->endpoints[i]->dev == dev)
 			ep = srv->endpoints[i];
-	if (!ep || (srv->started && ep->worker != this_worker)) {
+	if (!ep || (on_worker ? ep->worker != this_worker ||
+					ep == this_worker->handling :
+				srv->started)) {
 		pthread_mutex_unlock(&srv->lock);
 		return ep ? -EINVAL : -ENOENT;
 	}
@@ -794,7 +805,7 @@ int uvfio_server_remove_device(struct uvfio_server *srv,
 		uvfio_info(dev, "client dropped: the device goes");
 	}
 	close_endpoint(ep);
-	if (!srv->started) {
+	if (!on_worker) {
 		free(ep->dead_conn);
 		free(ep);
 		return 0;

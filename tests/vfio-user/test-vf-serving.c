@@ -36,7 +36,8 @@ struct fixture {
 	struct uvfio_device *dev[1];
 	struct uvfio_server *srv;
 	unsigned int added, removed;
-	bool on_worker; /* every notification came on another thread */
+	bool on_worker;	  /* every notification came on another thread */
+	int self_removal; /* the PF removing itself from its own callback */
 	pthread_t main_thread;
 	char token[37];
 };
@@ -46,14 +47,18 @@ static int serve_vf(struct uvfio_pci *pf, struct uvfio_pci *vf,
 {
 	struct fixture *f = opaque;
 
-	(void)pf;
 	if (pthread_equal(pthread_self(), f->main_thread))
 		f->on_worker = false;
 	if (!added) {
+		int ret = uvfio_server_remove_device(f->srv,
+						     uvfio_pci_device(vf));
+
 		f->removed++;
-		return uvfio_server_remove_device(f->srv, uvfio_pci_device(vf));
+		return ret == -ENOENT ? 0 : ret;
 	}
 	f->added++;
+	f->self_removal =
+		uvfio_server_remove_device(f->srv, uvfio_pci_device(pf));
 	return uvfio_server_add_device(f->srv, uvfio_pci_device(vf),
 				       f->vf_path[index]);
 }
@@ -180,6 +185,9 @@ static void test_config_write(void **state)
 	for (int i = 0; i < NR_VFS; i++)
 		assert_false(served(f->vf_path[i]));
 	assert_true(f->on_worker);
+	/* Its own callback runs: the PF could not remove itself. */
+	assert_int_equal(f->self_removal, -EINVAL);
+	assert_true(served(f->path[0]));
 	uvfio_client_close(pf);
 }
 
@@ -247,6 +255,52 @@ static void test_cannot_serve(void **state)
 	uvfio_client_close(pf);
 }
 
+/*
+ * VFs enabled by the controlling thread while the server runs are served
+ * by any worker; the PF's worker then cannot remove them all.  They stay,
+ * served: never destroyed while a server has them.
+ */
+static void test_served_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	struct uvfio_client *pf, *vf;
+	FILE *fp = fopen(f->vf_path[1], "w");
+	uint16_t id = 0;
+
+	/* VF 1 cannot be served, and VF 0 cannot be unserved from here:
+	 * the enabling stands, VF 1 unserved. */
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(uvfio_pci_sriov_configure(f->pf, NR_VFS), 0);
+	assert_int_equal(uvfio_pci_sriov_numvfs(f->pf), NR_VFS);
+	assert_true(served(f->vf_path[0]));
+	unlink(f->vf_path[1]);
+	assert_false(served(f->vf_path[1]));
+	/* Removing them fails, and they are served again: VF 1 too now. */
+	assert_int_equal(uvfio_pci_sriov_configure(f->pf, 0), -EBUSY);
+	assert_int_equal(uvfio_pci_sriov_numvfs(f->pf), NR_VFS);
+	assert_true(served(f->vf_path[0]));
+	assert_true(served(f->vf_path[1]));
+
+	/* From the PF's worker, which serves only one of them, too. */
+	pf = open_tok(f->path[0], f->token);
+	assert_non_null(pf);
+	assert_int_equal(set_numvfs(pf, 0), -EBUSY);
+	assert_true(served(f->vf_path[0]));
+	assert_true(served(f->vf_path[1]));
+	for (int i = 0; i < NR_VFS; i++) {
+		vf = open_tok(f->vf_path[i], f->token);
+		assert_non_null(vf);
+		assert_int_equal(uvfio_client_region_read(
+					 vf, UVFIO_PCI_CONFIG_REGION_INDEX, 2,
+					 &id, 2),
+				 2);
+		assert_int_equal(id, 0x10f2);
+		uvfio_client_close(vf);
+	}
+	uvfio_client_close(pf);
+}
+
 /* Where remove may be called from, and what it answers. */
 static void test_remove_rules(void **state)
 {
@@ -277,9 +331,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_config_write),
-		T(test_in_use),
-		T(test_cannot_serve),
+		T(test_config_write), T(test_in_use),
+		T(test_cannot_serve), T(test_served_elsewhere),
 		T(test_remove_rules),
 #undef T
 	};
