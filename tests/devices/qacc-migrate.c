@@ -8,12 +8,14 @@
  * tags as fast as the ring takes them and checks each completion as it
  * comes: its tag seen once, its status OK, its bytes or checksum right.
  * Meanwhile the VMM (the main thread) migrates the VF as QEMU does:
- * PRE_COPY while the guest runs, then the guest pauses (the VM stops)
- * with the ring full, PRE_COPY_P2P and STOP_COPY on the source, the
- * destination loads and runs, and the guest resumes there, its MMIO now
- * going to the destination.  Guest memory is shared by both sides, as
- * the VMM's copy of RAM would make it.  Whatever was still in the ring
- * when the source stopped is done by the destination.
+ * PRE_COPY while the guest runs; PRE_COPY_P2P, where the VF takes MMIO but
+ * no work, so the guest fills its ring with ops the source never starts;
+ * the VM stops, STOP_COPY on the source, the destination loads and runs,
+ * and the guest resumes there, its MMIO now going to the destination,
+ * until the destination has completed 1000 more ops.  Guest memory is
+ * shared by both sides, as the VMM's copy of RAM would make it.  Nothing
+ * depends on how fast either side is: the source must have done exactly
+ * what was submitted before the ring filled, the destination the rest.
  *
  * Usage: qacc-migrate unix:SRCDIR/NAME.sock unix:DSTDIR/NAME.sock
  * (PFs with at least one VF each); TAP output.
@@ -31,7 +33,8 @@
 #include "suite.h"
 
 #define QSIZE 64
-#define TOTAL_OPS 4000
+#define MAX_OPS (4u << 20) /* far more than a migration takes */
+#define AFTER_OPS 1000	   /* ops the destination completes before the end */
 #define OP_LEN 16384
 #define SRC_AREA (1u << 20) /* sources: random bytes */
 #define DST_AREA (2u << 20) /* destinations: one slot per ring entry */
@@ -41,9 +44,12 @@ struct vm {
 	struct uvfio_client *dev; /* where the guest's MMIO goes now */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool pause, paused, failed;
+	bool pause, paused, finish, failed;
+	/* The guest's own counts, and what it last published under lock. */
 	uint64_t submitted, completed;
-	uint8_t seen[TOTAL_OPS];
+	uint64_t pub_submitted, pub_completed;
+	bool stalled; /* the ring full and nothing to take, seen lately */
+	uint8_t seen[MAX_OPS];
 	char why[256];
 };
 
@@ -106,13 +112,20 @@ static int mmio_write(struct vm *vm, uint32_t reg, uint32_t val)
 	return n == 4 ? 0 : -1;
 }
 
+/*
+ * The guest: takes completions, submits while the ring has room, until
+ * the VMM says finish and all it submitted has completed.  It publishes
+ * its counts under the lock at every round, and pauses there when the VM
+ * stops.
+ */
 static void *vcpu(void *arg)
 {
 	struct vm *vm = arg;
 	struct qacc_guest *g = &vm->g;
+	bool finish = false;
 
 	pthread_mutex_lock(&vm->lock);
-	while (vm->completed < TOTAL_OPS && !vm->failed) {
+	while (!(finish && vm->completed == vm->submitted) && !vm->failed) {
 		struct qacc_cpl c;
 		bool rang = false, took = false;
 
@@ -123,6 +136,7 @@ static void *vcpu(void *arg)
 				pthread_cond_wait(&vm->cond, &vm->lock);
 			vm->paused = false;
 		}
+		finish = vm->finish;
 		pthread_mutex_unlock(&vm->lock);
 		while (qg_take(g, &c)) {
 			took = true;
@@ -130,12 +144,17 @@ static void *vcpu(void *arg)
 				vm->failed = true;
 			vm->completed++;
 		}
-		while (vm->submitted < TOTAL_OPS &&
+		while (!finish && vm->submitted < MAX_OPS &&
 		       vm->submitted - vm->completed < QSIZE - 1) {
 			struct qacc_desc d = op_desc(vm->submitted++);
 
 			qg_put(g, &d);
 			rang = true;
+		}
+		if (vm->submitted == MAX_OPS && !finish) {
+			snprintf(vm->why, sizeof(vm->why),
+				 "the guest ran out of ops before the end");
+			vm->failed = true;
 		}
 		if ((took && mmio_write(vm, QACC_REG_CQ_HEAD, g->cq_head)) ||
 		    (rang && mmio_write(vm, QACC_REG_SQ_TAIL, g->sq_tail))) {
@@ -145,6 +164,10 @@ static void *vcpu(void *arg)
 		if (!took && !rang)
 			sched_yield();
 		pthread_mutex_lock(&vm->lock);
+		vm->pub_submitted = vm->submitted;
+		vm->pub_completed = vm->completed;
+		vm->stalled |= !took &&
+			       vm->submitted - vm->completed == QSIZE - 1;
 		pthread_cond_broadcast(&vm->cond);
 	}
 	vm->paused = true; /* done: the VMM waits for nothing more */
@@ -153,20 +176,35 @@ static void *vcpu(void *arg)
 	return NULL;
 }
 
-/* Let the guest run until @n ops completed (or it is done). */
+/* Let the guest run until @n ops completed (or it failed). */
 static void run_until(struct vm *vm, uint64_t n)
 {
 	pthread_mutex_lock(&vm->lock);
-	while (vm->completed < n && vm->completed < TOTAL_OPS && !vm->failed)
+	while (vm->pub_completed < n && !vm->failed)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 }
 
-/* Let the guest run until it submitted more than @n ops. */
-static void submit_past(struct vm *vm, uint64_t n)
+static uint64_t completed(struct vm *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->pub_completed;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+/*
+ * With the device taking no work, let the guest run until it finds its
+ * ring full and nothing to take: every op in the ring is then one the
+ * device has not started.
+ */
+static void fill_ring(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
-	while (vm->submitted <= n && vm->submitted < TOTAL_OPS && !vm->failed)
+	vm->stalled = false;
+	while (!vm->stalled && !vm->failed)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -272,7 +310,7 @@ int main(int argc, char **argv)
 		n = move_data(src, dst);
 		ok = n >= 0;
 		pre_bytes += n > 0 ? (uint64_t)n : 0;
-		run_until(&vm, vm.completed + 300);
+		run_until(&vm, completed(&vm) + 300);
 	}
 	/*
 	 * PRE_COPY_P2P: the VF finishes the op in hand and takes no other,
@@ -281,7 +319,7 @@ int main(int argc, char **argv)
 	 */
 	ok = ok &&
 	     !uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_PRE_COPY_P2P);
-	submit_past(&vm, vm.submitted + 8);
+	fill_ring(&vm);
 	vm_pause(&vm, true);
 	ok = ok &&
 	     !uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_STOP_COPY);
@@ -293,13 +331,16 @@ int main(int argc, char **argv)
 	     !uvfio_client_mig_set_state(src, UVFIO_DEVICE_STATE_STOP) &&
 	     !uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_STOP) &&
 	     !uvfio_client_mig_set_state(dst, UVFIO_DEVICE_STATE_RUNNING);
-	/* The guest runs on, on the destination. */
+	/* The guest runs on, on the destination, then finishes. */
 	pthread_mutex_lock(&vm.lock);
 	vm.dev = dst;
+	vm.failed |= !ok;
 	pthread_mutex_unlock(&vm.lock);
-	if (!ok)
-		vm.failed = true;
 	vm_pause(&vm, false);
+	run_until(&vm, at_stop + AFTER_OPS);
+	pthread_mutex_lock(&vm.lock);
+	vm.finish = true;
+	pthread_mutex_unlock(&vm.lock);
 	pthread_join(thread, NULL);
 	dst_done = reg(dst, QACC_REG_DONE);
 
@@ -312,15 +353,17 @@ int main(int argc, char **argv)
 	       (unsigned long long)pre_bytes, (unsigned long long)stop_bytes);
 	if (vm.failed)
 		printf("# %s\n", vm.why[0] ? vm.why : "migration failed");
-	for (uint64_t i = 0; !vm.failed && i < TOTAL_OPS; i++)
+	for (uint64_t i = 0; !vm.failed && i < vm.submitted; i++)
 		if (vm.seen[i] != 1) {
 			printf("# op %llu completed %u times\n",
 			       (unsigned long long)i, vm.seen[i]);
 			vm.failed = true;
 		}
-	if (!vm.failed && (dst_done != TOTAL_OPS || src_done >= at_stop)) {
-		printf("# DONE %llu on the destination, %llu on the source "
-		       "of %llu in the ring at the stop\n",
+	/* The ring was full of ops the source never started. */
+	if (!vm.failed &&
+	    (dst_done != vm.submitted || src_done != at_stop - (QSIZE - 1))) {
+		printf("# DONE %llu on the destination, %llu on the source, "
+		       "%llu submitted at the stop\n",
 		       (unsigned long long)dst_done,
 		       (unsigned long long)src_done,
 		       (unsigned long long)at_stop);
