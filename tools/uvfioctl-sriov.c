@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -314,8 +315,8 @@ static int kernel_numvfs(const char *bdf, unsigned int n)
 	return ret;
 }
 
-/* uvfio's SRIOV_NUMVFS feature on the PF. */
-static int feature_numvfs(struct uvfio_client *c, unsigned int n)
+/* uvfio's SRIOV_NUMVFS feature on the PF, once. */
+static int feature_numvfs_once(struct uvfio_client *c, unsigned int n)
 {
 	struct {
 		struct uvfio_device_feature hdr;
@@ -328,6 +329,32 @@ static int feature_numvfs(struct uvfio_client *c, unsigned int n)
 	};
 
 	return uvfio_client_feature(c, &f.hdr);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * uvfio's SRIOV_NUMVFS feature on the PF.  While VFs are open it answers
+ * EBUSY; the kernel's sriov_numvfs waits for their users instead.  So
+ * does this, for the reply timeout: a VF client that closed just before
+ * is only gone once its server has seen the hangup.
+ */
+static int feature_numvfs(struct uvfio_client *c, unsigned int n)
+{
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	uint64_t deadline = now_ms() + (uint64_t)reply_timeout_ms();
+	int ret;
+
+	while ((ret = feature_numvfs_once(c, n)) == -EBUSY && !n &&
+	       now_ms() < deadline)
+		nanosleep(&pause, NULL);
+	return ret;
 }
 
 static int run_sriov(const struct command *cmd, int argc, char **argv)
@@ -407,11 +434,12 @@ const struct command cmd_sriov = {
 		"are: the sockets uvfiod serves them on (DIR/<pf>-vf<N>.sock),\n"
 		"or the kernel's VFs of a vfio:BDF.  With --numvfs, first do what\n"
 		"the kernel's sriov_numvfs does: enable N VFs, or remove them\n"
-		"all with 0.  To change a non-zero count, go through 0; VFs in\n"
-		"use stay (EBUSY).  For a kernel PF this writes sysfs (vfio-pci\n"
-		"needs enable_sriov=1); for a uvfiod PF it goes through the PF's\n"
-		"socket, so the PF must be free, and while VFs are open the PF\n"
-		"opens only with the VF token (DEV vf_token=UUID).\n"
+		"all with 0.  To change a non-zero count, go through 0.  VFs in\n"
+		"use are waited for (up to --timeout), then stay (EBUSY).  For a\n"
+		"kernel PF this writes sysfs (vfio-pci needs enable_sriov=1); for\n"
+		"a uvfiod PF it goes through the PF's socket, so the PF must be\n"
+		"free, and while VFs are open the PF opens only with the VF token\n"
+		"(DEV vf_token=UUID).\n"
 		"\n"
 		"Options:\n"
 		"  -n, --numvfs N     enable N VFs (0: disable)\n"

@@ -220,6 +220,11 @@ int one_dev_operand(const struct command *cmd, int argc, char **argv)
 	return 0;
 }
 
+int reply_timeout_ms(void)
+{
+	return timeout_ms ? timeout_ms : 5000;
+}
+
 const char *device_name_only(const char *name)
 {
 	static char buf[PATH_MAX];

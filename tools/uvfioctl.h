@@ -79,6 +79,9 @@ struct uvfio_client *open_device(const struct command *cmd, const char *name);
  */
 struct uvfio_client *open_client(const char *name);
 
+/* --timeout, or the library's default: how long a reply may take. */
+int reply_timeout_ms(void);
+
 /* @name without its " vf_token=UUID" (a static buffer). */
 const char *device_name_only(const char *name);
 

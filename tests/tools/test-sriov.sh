@@ -118,8 +118,24 @@ expect "the destination VF has the source's queue" 0 out '^0x0*8$' \
 kill "$dst_pid"
 wait "$dst_pid" || not_ok "the second uvfiod exits 0"
 
+# A VF held open (receive waits for a migration with it open): removing
+# the VFs waits for it up to --timeout, then fails; once it is closed,
+# removal waits out the moment its server takes to see the close.
+# shellcheck disable=SC2086 # $UVFIO_WRAP: tests/memcheck.sh
+$UVFIO_WRAP "$ctl" receive "$sock/acc0-vf0.sock vf_token=$token" \
+	--listen tcp:127.0.0.1:0 >"$tmp/recv.out" 2>&1 &
+recv_pid=$!
+i=0
+while [ $i -lt 400 ] && ! grep -q "listening on" "$tmp/recv.out"; do
+	sleep 0.05
+	i=$((i + 1))
+done
+expect "removing VFs while one is open fails: EBUSY" 1 err \
+	'Device or resource busy' --timeout 200 sriov "$pf vf_token=$token" \
+	--numvfs 0
+kill_wait "$recv_pid"
 expect "sriov --numvfs 0 removes the VFs" 0 out '0 of 4 VFs' \
-	sriov "$pf" --numvfs 0
+	sriov "$pf vf_token=$token" --numvfs 0
 if [ ! -e "$sock/acc0-vf0.sock" ] && [ ! -e "$sock/acc0-vf1.sock" ]; then
 	ok "their sockets are gone"
 else
