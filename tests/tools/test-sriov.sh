@@ -31,7 +31,7 @@ if [ -S "$sock/acc0-vf0.sock" ] && [ -S "$sock/acc0-vf1.sock" ] &&
 	ok "uvfiod serves each VF on DIR/<pf>-vf<N>.sock"
 else
 	not_ok "uvfiod serves each VF on DIR/<pf>-vf<N>.sock"
-	ls "$sock" | sed 's/^/# /'
+	find "$sock" | sed 's/^/# /'
 fi
 expect "sriov lists the VFs' sockets" 0 out "VF 1: $sock/acc0-vf1.sock" \
 	sriov "$pf"
