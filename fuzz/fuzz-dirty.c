@@ -49,20 +49,6 @@ static uint32_t nr_ranges;
 static uint64_t range_start[MAX_RANGES], range_last[MAX_RANGES];
 static uint8_t marked[WINDOW >> 12 >> 3]; /* log pages of the window */
 
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct input *in, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n && in->left; i++, in->left--)
-		v |= (uint64_t)*in->p++ << (8 * i);
-	return v;
-}
-
 static bool is_marked(uint64_t page)
 {
 	return marked[page / 8] & (1u << (page % 8));
@@ -103,15 +89,15 @@ static void init(void)
 		abort();
 }
 
-static void op_start(struct input *in)
+static void op_start(struct fuzz_input *in)
 {
 	static const uint64_t sizes[] = { 0,	   1,	       4096,
 					  8192,	   65536,      3 << 12,
 					  1 << 21, 1ull << 30, 1ull << 31 };
 	uint8_t buf[16 + MAX_RANGES * 16 + 16];
 	struct uvfio_device_feature *hdr = (void *)buf;
-	uint64_t page_size = sizes[take(in, 1) % 9];
-	uint32_t nr = (uint32_t)(take(in, 1) % (MAX_RANGES + 1));
+	uint64_t page_size = sizes[fuzz_take(in, 1) % 9];
+	uint32_t nr = (uint32_t)(fuzz_take(in, 1) % (MAX_RANGES + 1));
 	uint64_t start[MAX_RANGES], len[MAX_RANGES];
 	bool valid = !started;
 	unsigned int want_shift = 12;
@@ -125,12 +111,12 @@ static void op_start(struct input *in)
 	memcpy(hdr->data + 8, &nr, 4);
 	for (uint32_t i = 0; i < nr; i++) {
 		/* Mostly near the window, in pages; sometimes anything. */
-		uint8_t how = (uint8_t)take(in, 1);
+		uint8_t how = (uint8_t)fuzz_take(in, 1);
 
-		start[i] = take(in, 4) << (how & 1 ? 12 : 0);
-		len[i] = take(in, 4) << (how & 2 ? 12 : 0);
+		start[i] = fuzz_take(in, 4) << (how & 1 ? 12 : 0);
+		len[i] = fuzz_take(in, 4) << (how & 2 ? 12 : 0);
 		if (how & 4)
-			start[i] = take(in, 8);
+			start[i] = fuzz_take(in, 8);
 		memcpy(hdr->data + 16 + i * 16, &start[i], 8);
 		memcpy(hdr->data + 16 + i * 16 + 8, &len[i], 8);
 		if (!len[i] || (start[i] & (page_size - 1)) ||
@@ -170,10 +156,10 @@ static void mark(uint64_t first, uint64_t last)
 		set_marked(p, true);
 }
 
-static void op_write(struct input *in)
+static void op_write(struct fuzz_input *in)
 {
-	uint64_t iova = take(in, 4) % WINDOW;
-	uint64_t len = 1 + take(in, 3) % MAX_WRITE;
+	uint64_t iova = fuzz_take(in, 4) % WINDOW;
+	uint64_t len = 1 + fuzz_take(in, 3) % MAX_WRITE;
 	uint64_t last;
 
 	if (len > WINDOW - iova)
@@ -194,15 +180,15 @@ static void op_write(struct input *in)
 	}
 }
 
-static void op_report(struct input *in)
+static void op_report(struct fuzz_input *in)
 {
-	uint8_t how = (uint8_t)take(in, 1);
-	uint64_t shift = 12 + take(in, 1) % 20;
-	uint64_t page_size = how & 1 ? take(in, 8) : 1ull << shift;
-	uint64_t iova = how & 2 ? take(in, 8) :
-				  take(in, 4) << (how & 4 ? 0 : 12);
-	uint64_t len = how & 8 ? take(in, 8) :
-				 take(in, 4) << (how & 16 ? 0 : 12);
+	uint8_t how = (uint8_t)fuzz_take(in, 1);
+	uint64_t shift = 12 + fuzz_take(in, 1) % 20;
+	uint64_t page_size = how & 1 ? fuzz_take(in, 8) : 1ull << shift;
+	uint64_t iova = how & 2 ? fuzz_take(in, 8) :
+				  fuzz_take(in, 4) << (how & 4 ? 0 : 12);
+	uint64_t len = how & 8 ? fuzz_take(in, 8) :
+				 fuzz_take(in, 4) << (how & 16 ? 0 : 12);
 	uint64_t bits, words, last, p_end;
 	size_t bytes;
 	uint8_t *buf, *want;
@@ -283,12 +269,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 
 	if (!dev)
 		init();
 	while (in.left) {
-		switch (take(&in, 1) % 4) {
+		switch (fuzz_take(&in, 1) % 4) {
 		case 0:
 			op_start(&in);
 			break;

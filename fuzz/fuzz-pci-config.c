@@ -55,11 +55,6 @@ struct rec {
 	uint32_t offset;
 };
 
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
 static void init(void)
 {
 	for (int i = 0; i < NR_EVENTFDS; i++) {
@@ -74,18 +69,6 @@ static void init(void)
 		   0);
 	if (ram == MAP_FAILED)
 		abort();
-}
-
-/* Take @n bytes of input into @out (zero-filled if the input ends). */
-static size_t take(struct input *in, void *out, size_t n)
-{
-	size_t got = n < in->left ? n : in->left;
-
-	memset(out, 0, n);
-	memcpy(out, in->p, got);
-	in->p += got;
-	in->left -= got;
-	return got;
 }
 
 /* The full function's registers: the I/O BAR, and BAR 2 around MSI-X. */
@@ -167,7 +150,7 @@ static struct uvfio_pci *full_new(void)
 }
 
 static void region_access(struct uvfio_device *dev, const struct rec *r,
-			  struct input *in)
+			  struct fuzz_input *in)
 {
 	size_t len = r->len % (MAX_DATA + 1);
 	bool is_write = r->arg & 1;
@@ -176,7 +159,7 @@ static void region_access(struct uvfio_device *dev, const struct rec *r,
 	if (!buf)
 		abort();
 	if (is_write)
-		take(in, buf, len);
+		fuzz_take_bytes(in, buf, len);
 	/* Exactly @len bytes: ASan catches an access beyond them. */
 	uvfio_device_region_access(dev, r->region % 10, r->offset, buf, len,
 				   is_write);
@@ -184,7 +167,7 @@ static void region_access(struct uvfio_device *dev, const struct rec *r,
 }
 
 static void set_irqs(struct uvfio_device *dev, const struct rec *r,
-		     struct input *in)
+		     struct fuzz_input *in)
 {
 	uint32_t flags = r->arg;
 	uint32_t count = r->len & 0x80 ? r->len | 0xffffff00u : r->len & 7;
@@ -197,7 +180,7 @@ static void set_irqs(struct uvfio_device *dev, const struct rec *r,
 	bool efd = (flags & UVFIO_IRQ_SET_DATA_EVENTFD) &&
 		   !(flags & UVFIO_IRQ_SET_DATA_BOOL);
 
-	take(in, picks, n);
+	fuzz_take_bytes(in, picks, n);
 	if (flags & UVFIO_IRQ_SET_DATA_BOOL)
 		size = n;
 	else if (efd)
@@ -229,7 +212,7 @@ static void set_irqs(struct uvfio_device *dev, const struct rec *r,
 }
 
 static void feature(struct uvfio_device *dev, const struct rec *r,
-		    struct input *in)
+		    struct fuzz_input *in)
 {
 	size_t len = r->len;
 	struct uvfio_device_feature *f = malloc(sizeof(*f) + len);
@@ -239,7 +222,7 @@ static void feature(struct uvfio_device *dev, const struct rec *r,
 		abort();
 	if (r->arg & 0x80)
 		flags |= r->offset & 0xfff80000u;
-	take(in, f->data, len);
+	fuzz_take_bytes(in, f->data, len);
 	f->argsz = (uint32_t)(sizeof(*f) + len);
 	f->flags = flags;
 	/* The buffer is exactly argsz bytes: a GET must stay inside. */
@@ -260,7 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct uvfio_pci *pci[3];
 	struct uvfio_device *dev[3];
 	struct rec r;
@@ -284,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.left >= sizeof(r)) {
 		struct uvfio_device *d;
 
-		take(&in, &r, sizeof(r));
+		fuzz_take_bytes(&in, &r, sizeof(r));
 		d = dev[r.device & 0x10 ? 2 : r.device & 1];
 		if ((r.device & 0x20) && uvfio_pci_sriov_vf(pci[2], 0))
 			d = uvfio_pci_device(uvfio_pci_sriov_vf(pci[2], 0));

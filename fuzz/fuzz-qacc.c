@@ -119,8 +119,7 @@ struct fn_state {
 };
 
 struct run {
-	const uint8_t *p;
-	size_t left;
+	struct fuzz_input in;
 	uint8_t *ram;
 	struct uvfio_pci *pf;
 	struct fn_state f[2];
@@ -129,25 +128,6 @@ struct run {
 };
 
 static int irq_fd = -1;
-
-static uint64_t take(struct run *r, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n && r->left; i++, r->left--)
-		v |= (uint64_t)*r->p++ << (8 * i);
-	return v;
-}
-
-static void take_bytes(struct run *r, uint8_t *out, size_t n)
-{
-	size_t got = n < r->left ? n : r->left;
-
-	memset(out, 0, n);
-	memcpy(out, r->p, got);
-	r->p += got;
-	r->left -= got;
-}
 
 static uint32_t le32(const uint8_t *b)
 {
@@ -354,12 +334,12 @@ static struct fn_state *pick(struct run *r, uint8_t op)
 
 static void op_mem_write(struct run *r, struct fn_state *f)
 {
-	uint32_t off = (uint32_t)(take(r, 3) % FN_MEM);
+	uint32_t off = (uint32_t)(fuzz_take(&r->in, 3) % FN_MEM);
 	uint8_t buf[256];
-	size_t len = (size_t)take(r, 1);
+	size_t len = (size_t)fuzz_take(&r->in, 1);
 	uint8_t *mem;
 
-	take_bytes(r, buf, len);
+	fuzz_take_bytes(&r->in, buf, len);
 	if (len > FN_MEM - off)
 		len = FN_MEM - off;
 	mem = mem_begin(f);
@@ -369,9 +349,9 @@ static void op_mem_write(struct run *r, struct fn_state *f)
 
 static void op_mem_set(struct run *r, struct fn_state *f)
 {
-	uint32_t off = (uint32_t)(take(r, 3) % FN_MEM);
-	size_t len = (size_t)take(r, 2);
-	uint8_t byte = (uint8_t)take(r, 1);
+	uint32_t off = (uint32_t)(fuzz_take(&r->in, 3) % FN_MEM);
+	size_t len = (size_t)fuzz_take(&r->in, 2);
+	uint8_t byte = (uint8_t)fuzz_take(&r->in, 1);
 	uint8_t *mem;
 
 	if (len > FN_MEM - off)
@@ -403,10 +383,11 @@ static uint64_t fill_pattern(uint64_t src)
 /* A descriptor from the input, made mostly sane unless the variant says. */
 static void make_desc(struct run *r, uint8_t variant, uint8_t d[32])
 {
-	uint8_t opcode = (uint8_t)take(r, 1), flags = (uint8_t)take(r, 1);
-	uint16_t rsvd = (uint16_t)take(r, 2);
-	uint32_t len = (uint32_t)take(r, 4);
-	uint64_t src = take(r, 8), dst = take(r, 8);
+	uint8_t opcode = (uint8_t)fuzz_take(&r->in, 1),
+		flags = (uint8_t)fuzz_take(&r->in, 1);
+	uint16_t rsvd = (uint16_t)fuzz_take(&r->in, 2);
+	uint32_t len = (uint32_t)fuzz_take(&r->in, 4);
+	uint64_t src = fuzz_take(&r->in, 8), dst = fuzz_take(&r->in, 8);
 
 	if (!(variant & 4)) {
 		opcode = (uint8_t)(QACC_OP_COPY + opcode % 3);
@@ -434,7 +415,7 @@ static void make_desc(struct run *r, uint8_t variant, uint8_t d[32])
 static void op_desc(struct run *r, struct fn_state *f, uint8_t variant,
 		    bool submit)
 {
-	uint16_t slot_in = (uint16_t)take(r, 2);
+	uint16_t slot_in = (uint16_t)fuzz_take(&r->in, 2);
 	uint8_t d[QACC_DESC_SIZE];
 	uint64_t sq_base, at;
 	uint32_t qsize, slot;
@@ -461,8 +442,8 @@ static void op_desc(struct run *r, struct fn_state *f, uint8_t variant,
 
 static void op_reg32(struct run *r, struct fn_state *f, uint8_t variant)
 {
-	uint64_t off = (take(r, 1) % 17) * 4;
-	uint32_t v = (uint32_t)take(r, 4);
+	uint64_t off = (fuzz_take(&r->in, 1) % 17) * 4;
+	uint32_t v = (uint32_t)fuzz_take(&r->in, 4);
 
 	if (variant & 1)
 		v &= 0xfff;
@@ -478,8 +459,8 @@ static void op_reg64(struct run *r, struct fn_state *f, uint8_t variant)
 {
 	static const uint64_t regs[] = { QACC_REG_SQ_BASE, QACC_REG_CQ_BASE,
 					 QACC_REG_DONE };
-	uint8_t reg = (uint8_t)take(r, 1);
-	uint64_t v = take(r, 8);
+	uint8_t reg = (uint8_t)fuzz_take(&r->in, 1);
+	uint64_t v = fuzz_take(&r->in, 8);
 	uint64_t off = (reg & 3) < 3 ? regs[reg & 3] : (reg >> 2) % 17 * 4;
 
 	if (variant & 1)
@@ -498,8 +479,8 @@ static bool reg_is_64bit(uint64_t off)
 
 static void op_access(struct run *r, struct fn_state *f, uint8_t variant)
 {
-	uint16_t raw = (uint16_t)take(r, 2);
-	size_t len = 1 + take(r, 1) % 8;
+	uint16_t raw = (uint16_t)fuzz_take(&r->in, 2);
+	size_t len = 1 + fuzz_take(&r->in, 1) % 8;
 	bool is_write = variant & 1;
 	uint64_t off;
 	uint8_t buf[8];
@@ -522,7 +503,7 @@ static void op_access(struct run *r, struct fn_state *f, uint8_t variant)
 	if (off + len > QACC_BAR_SIZE)
 		off = QACC_BAR_SIZE - len;
 	if (is_write) {
-		take_bytes(r, buf, len);
+		fuzz_take_bytes(&r->in, buf, len);
 		bar_access(f, off, buf, len, true);
 		refresh(f);
 		return;
@@ -556,7 +537,7 @@ static void op_config(struct run *r, struct fn_state *f, uint8_t variant)
 					   buf, 2, false);
 		return;
 	}
-	take_bytes(r, buf, len);
+	fuzz_take_bytes(&r->in, buf, len);
 	uvfio_device_region_access(f->dev, UVFIO_PCI_CONFIG_REGION_INDEX,
 				   where[variant][0], buf, len, true);
 }
@@ -630,7 +611,7 @@ static void op_mig(struct fn_state *f, uint8_t variant)
 
 static void op_ring(struct run *r, struct fn_state *f, uint8_t variant)
 {
-	uint32_t n = (uint32_t)take(r, 1);
+	uint32_t n = (uint32_t)fuzz_take(&r->in, 1);
 	uint32_t qsize = reg_read(f, QACC_REG_QSIZE);
 
 	if (variant & 1)
@@ -653,7 +634,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run r = { .p = data, .left = size };
+	struct run r = { .in = { data, size } };
 	uint64_t drained;
 	int memfd;
 
@@ -675,8 +656,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fn_setup(&r.f[1], uvfio_pci_sriov_vf(r.pf, 0), memfd, r.ram, 1);
 	r.has_vf = true;
 
-	while (r.left) {
-		uint8_t op = (uint8_t)take(&r, 1), variant = op >> 5;
+	while (r.in.left) {
+		uint8_t op = (uint8_t)fuzz_take(&r.in, 1), variant = op >> 5;
 		struct fn_state *f = pick(&r, op);
 
 		switch (op & 0xf) {
