@@ -43,6 +43,11 @@ static int cfg_read(struct uvfio_client *c, uint32_t off, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EIO;
 }
 
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
 /* The SR-IOV capability's offset in config space, or 0. */
 static uint32_t find_sriov(struct uvfio_client *c)
 {
@@ -203,27 +208,22 @@ int sriov_gather(struct uvfio_client *c, const char *name,
 	memset(f, 0, sizeof(*f));
 	off = find_sriov(c);
 	if (off) {
-		f->is_pf = true;
-		ret = cfg_read(c, off + SRIOV_CTRL, &f->ctrl, 2);
-		if (!ret)
-			ret = cfg_read(c, off + SRIOV_TOTAL_VF, &f->total_vfs,
-				       2);
-		if (!ret)
-			ret = cfg_read(c, off + SRIOV_NUM_VF, &f->num_vfs, 2);
-		if (!ret)
-			ret = cfg_read(c, off + SRIOV_VF_OFFSET, &f->vf_offset,
-				       2);
-		if (!ret)
-			ret = cfg_read(c, off + SRIOV_VF_STRIDE, &f->vf_stride,
-				       2);
-		if (!ret)
-			ret = cfg_read(c, off + SRIOV_VF_DID, &f->vf_device, 2);
+		/* The registers up to the VF Device ID, in one read. */
+		uint8_t cap[SRIOV_VF_DID + 2];
+
+		ret = cfg_read(c, off, cap, sizeof(cap));
 		if (ret)
 			return ret;
+		f->is_pf = true;
+		f->ctrl = get16(cap + SRIOV_CTRL);
+		f->total_vfs = get16(cap + SRIOV_TOTAL_VF);
+		f->num_vfs = get16(cap + SRIOV_NUM_VF);
+		f->vf_offset = get16(cap + SRIOV_VF_OFFSET);
+		f->vf_stride = get16(cap + SRIOV_VF_STRIDE);
+		f->vf_device = get16(cap + SRIOV_VF_DID);
 		/*
-		 * vfio-pci shows the capability as it was when the device
-		 * was opened (NumVFs may read 0 with VFs enabled): the
-		 * kernel's own counts are in sysfs.
+		 * vfio-pci may show NumVFs as 0 with VFs enabled: a kernel
+		 * PF's own counts are in sysfs.
 		 */
 		if (bdf) {
 			sysfs_u16(bdf, "sriov_totalvfs", &f->total_vfs);

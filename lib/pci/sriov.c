@@ -187,6 +187,12 @@ static void vfs_destroy(struct uvfio_pci *pf, unsigned int n)
 	}
 }
 
+/* Tell the notifier VF @i came (@added) or goes: its answer. */
+static int tell(struct uvfio_pci *pf, unsigned int i, bool added)
+{
+	return pf->vf_notify(pf, pf->vfs[i], i, added, pf->vf_notify_opaque);
+}
+
 /*
  * Tell the notifier VFs 0..@n-1 came, in order: 0, or the errno of the
  * first it could not serve, with *@served the VFs before it.
@@ -195,8 +201,7 @@ static int serve(struct uvfio_pci *pf, unsigned int n, unsigned int *served)
 {
 	for (*served = 0; pf->vf_notify && *served < n; (*served)++) {
 		unsigned int i = *served;
-		int ret = pf->vf_notify(pf, pf->vfs[i], i, true,
-					pf->vf_notify_opaque);
+		int ret = tell(pf, i, true);
 
 		if (ret) {
 			uvfio_err(pf->dev, "VF %u cannot be served: %s", i,
@@ -221,15 +226,12 @@ static int take_down(struct uvfio_pci *pf, unsigned int n, unsigned int served)
 	if (ret)
 		return ret;
 	for (unsigned int i = served; i-- > 0;)
-		unserved[i] = !pf->vf_notify(pf, pf->vfs[i], i, false,
-					     pf->vf_notify_opaque);
+		unserved[i] = !tell(pf, i, false);
 	ret = pci_vfs_claim(pf, n);
 	if (ret) {
 		pci_vfs_gone(pf);
 		for (unsigned int i = 0; i < served; i++)
-			if (unserved[i] &&
-			    pf->vf_notify(pf, pf->vfs[i], i, true,
-					  pf->vf_notify_opaque))
+			if (unserved[i] && tell(pf, i, true))
 				uvfio_err(pf->dev, "VF %u stays, unserved", i);
 		return ret;
 	}
