@@ -357,6 +357,32 @@ void refusal_free(struct refusal *r)
 	free(r->check);
 }
 
+/* ---- region access ---- */
+
+uint64_t region_rd(struct uvfio_device *dev, unsigned int region, uint64_t off,
+		   size_t len)
+{
+	uint8_t b[8] = { 0 };
+
+	assert_true(len <= 8);
+	assert_int_equal(uvfio_device_region_access(dev, region, off, b, len,
+						    false),
+			 (ssize_t)len);
+	return le(b, len);
+}
+
+void region_wr(struct uvfio_device *dev, unsigned int region, uint64_t off,
+	       size_t len, uint64_t v)
+{
+	uint8_t b[8];
+
+	assert_true(len <= 8);
+	put_le(b, v, len);
+	assert_int_equal(uvfio_device_region_access(dev, region, off, b, len,
+						    true),
+			 (ssize_t)len);
+}
+
 /* ---- guest memory ---- */
 
 uint8_t *guest_ram(size_t size, int *fd)

@@ -34,6 +34,14 @@ struct dev_log {
 void dev_log_attach(struct uvfio_device *dev, struct dev_log *log);
 void dev_log_clear(struct dev_log *log);
 
+/* ---- region access ---- */
+
+/* @len (at most 8) bytes at @off of region @region, little-endian, whole. */
+uint64_t region_rd(struct uvfio_device *dev, unsigned int region, uint64_t off,
+		   size_t len);
+void region_wr(struct uvfio_device *dev, unsigned int region, uint64_t off,
+	       size_t len, uint64_t v);
+
 /* ---- guest memory ---- */
 
 /*

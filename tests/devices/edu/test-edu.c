@@ -106,29 +106,13 @@ static int teardown(void **state)
 
 static uint64_t rd(struct fx *f, unsigned int region, uint64_t off, size_t len)
 {
-	uint8_t b[8] = { 0 };
-	uint64_t v = 0;
-
-	assert_true(len <= 8);
-	assert_int_equal(uvfio_device_region_access(f->dev, region, off, b, len,
-						    false),
-			 (ssize_t)len);
-	for (size_t i = 0; i < len; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
+	return region_rd(f->dev, region, off, len);
 }
 
 static void wr(struct fx *f, unsigned int region, uint64_t off, size_t len,
 	       uint64_t v)
 {
-	uint8_t b[8];
-
-	assert_true(len <= 8);
-	for (size_t i = 0; i < len; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	assert_int_equal(uvfio_device_region_access(f->dev, region, off, b, len,
-						    true),
-			 (ssize_t)len);
+	region_wr(f->dev, region, off, len, v);
 }
 
 static uint32_t reg(struct fx *f, uint64_t off)

@@ -83,36 +83,14 @@ static int teardown(void **state)
 
 /* ---- helpers ---- */
 
-static uint64_t rd(struct uvfio_device *dev, unsigned int region, uint64_t off,
-		   size_t len)
-{
-	uint8_t b[8] = { 0 };
-
-	assert_int_equal(uvfio_device_region_access(dev, region, off, b, len,
-						    false),
-			 (ssize_t)len);
-	return le(b, len);
-}
-
-static void wr(struct uvfio_device *dev, unsigned int region, uint64_t off,
-	       size_t len, uint64_t v)
-{
-	uint8_t b[8];
-
-	put_le(b, v, len);
-	assert_int_equal(uvfio_device_region_access(dev, region, off, b, len,
-						    true),
-			 (ssize_t)len);
-}
-
 static uint32_t reg(struct uvfio_device *dev, uint64_t off)
 {
-	return (uint32_t)rd(dev, BAR0, off, 4);
+	return (uint32_t)region_rd(dev, BAR0, off, 4);
 }
 
 static void set_reg(struct uvfio_device *dev, uint64_t off, uint32_t v)
 {
-	wr(dev, BAR0, off, 4, v);
+	region_wr(dev, BAR0, off, 4, v);
 }
 
 static void read_regs(struct uvfio_device *dev, uint32_t *regs)
@@ -136,7 +114,7 @@ static void idle(struct uvfio_device *dev)
 
 static void bus_master(struct uvfio_device *dev)
 {
-	wr(dev, CONFIG, 0x04, 2, rd(dev, CONFIG, 0x04, 2) | 0x6);
+	region_wr(dev, CONFIG, 0x04, 2, region_rd(dev, CONFIG, 0x04, 2) | 0x6);
 }
 
 static void rings_on(struct fx *f, struct uvfio_device *dev)
@@ -144,8 +122,8 @@ static void rings_on(struct fx *f, struct uvfio_device *dev)
 	memset(f->ram + CQ, 0, QSIZE * QACC_CPL_SIZE);
 	bus_master(dev);
 	set_reg(dev, QACC_REG_QSIZE, QSIZE);
-	wr(dev, BAR0, QACC_REG_SQ_BASE, 8, IOVA + SQ);
-	wr(dev, BAR0, QACC_REG_CQ_BASE, 8, IOVA + CQ);
+	region_wr(dev, BAR0, QACC_REG_SQ_BASE, 8, IOVA + SQ);
+	region_wr(dev, BAR0, QACC_REG_CQ_BASE, 8, IOVA + CQ);
 	set_reg(dev, QACC_REG_CTRL, QACC_CTRL_ENABLE);
 	assert_int_equal(reg(dev, QACC_REG_STATUS),
 			 QACC_STATUS_READY | QACC_STATUS_IDLE);
@@ -205,8 +183,8 @@ static void test_functions(void **state)
 	assert_int_equal(flags, UVFIO_MIGRATION_STOP_COPY |
 					UVFIO_MIGRATION_P2P |
 					UVFIO_MIGRATION_PRE_COPY);
-	assert_int_equal(rd(f->vf[0], CONFIG, 0x00, 4), 0x51441234);
-	assert_int_equal(rd(f->vf[0], CONFIG, 0x3d, 1), 0); /* no INTx */
+	assert_int_equal(region_rd(f->vf[0], CONFIG, 0x00, 4), 0x51441234);
+	assert_int_equal(region_rd(f->vf[0], CONFIG, 0x3d, 1), 0); /* no INTx */
 	assert_int_equal(reg(f->vf[1], QACC_REG_ID), QACC_ID_VALUE);
 	/* The admin queue names VFs that exist, and is the PF's alone. */
 	assert_int_equal(qacc_admin_exec(uvfio_pci_priv(f->pf), &cmd), -ENODEV);
